@@ -1,0 +1,29 @@
+// packformer: the command-line front end. It only parses options and calls the public API.
+#include <cstdio>
+#include <exception>
+#include <new>
+
+#include "commands.h"
+#include "packformer/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"packformer: fast Transformer inference on Hugging Face model folders"};
+  app.require_subcommand(1);
+  packformer::cli::register_model_commands(app);
+  packformer::cli::register_tokenize_commands(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const packformer::Error& e) {
+    std::fprintf(stderr, "error: %s: %s\n", packformer::error_kind_name(e.kind()), e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "error: out of memory\n");
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: internal: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}
