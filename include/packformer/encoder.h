@@ -1,0 +1,92 @@
+// The encoder API: load a Hugging Face model folder (BERT, RoBERTa, XLM-R, MiniLM sentence
+// encoders) and run it on batches of token ids or texts.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace packformer {
+
+class Tokenizer;
+
+// slow: padded batch, one plain op at a time (the reference). fast: fused kernels.
+enum class ExecutionPath { Slow, Fast };
+
+struct RunOptions {
+  ExecutionPath path = ExecutionPath::Fast;
+  bool sparsity = true;  // fast path only: pack real tokens, never compute padding
+};
+
+// What a call should compute; heads that are not asked for cost nothing.
+enum OutputFlag : unsigned {
+  kHiddenStates = 1u << 0,
+  kPoolerOutput = 1u << 1,
+  kSentenceEmbedding = 1u << 2,
+  kLogits = 1u << 3,
+};
+
+// A batch of sequences of possibly different lengths (no padding: the engine pads or packs).
+struct EncoderInput {
+  std::vector<std::vector<int32_t>> ids;
+  std::vector<std::vector<int32_t>> type_ids;  // empty = all zeros; else one per sequence, same lengths
+};
+
+struct EncoderOutput {
+  int64_t hidden_size = 0;
+  int64_t num_labels = 0;
+  std::vector<int64_t> offsets;              // B + 1 row offsets into `hidden_states`
+  std::vector<float> hidden_states;          // [total real tokens, hidden]: sequence b is rows offsets[b]..offsets[b+1]
+  std::vector<float> pooler_output;          // [B, hidden]
+  std::vector<float> sentence_embeddings;    // [B, hidden]
+  std::vector<float> logits;                 // [B, num_labels]
+
+  int64_t batch_size() const { return offsets.empty() ? 0 : static_cast<int64_t>(offsets.size()) - 1; }
+  // [B, max_len, hidden] with exact zeros at padded positions.
+  std::vector<float> padded_hidden_states() const;
+};
+
+struct ModelInfo {
+  std::string model_type;
+  int64_t vocab_size = 0, hidden_size = 0, num_layers = 0, num_heads = 0, intermediate_size = 0;
+  int64_t max_length = 0;  // longest input in tokens: sentence-transformers' max_seq_length, else the position table
+  int64_t pad_token_id = 0;
+  bool has_pooler = false;
+  bool has_sentence_pooling = false;  // a sentence-transformers folder
+  int64_t num_labels = 0;             // 0 = no classification head
+  std::map<int64_t, std::string> id2label;
+};
+
+struct EncoderOptions {
+  int threads = 0;  // 0 = all cores. OpenMP threads are process-wide: the last value set wins.
+  bool load_tokenizer = true;  // false when only token ids will be passed
+};
+
+class Encoder {
+ public:
+  // Reads config.json, the safetensors weights and, when present, the tokenizer and the
+  // sentence-transformers modules. Throws packformer::Error naming the file and field at fault.
+  static std::unique_ptr<Encoder> load(const std::filesystem::path& dir, const EncoderOptions& options = {});
+  ~Encoder();
+
+  const ModelInfo& info() const;
+  // Null when the folder has no tokenizer.
+  const Tokenizer* tokenizer() const;
+
+  // Runs the batch. Each sequence needs 1..info().max_length tokens, ids < vocab_size.
+  EncoderOutput run(const EncoderInput& input, unsigned outputs, const RunOptions& options = {}) const;
+
+  // Tokenizes texts with the folder's tokenizer, truncating to `max_length` tokens (0 = the
+  // model's max_length). `truncated` (if given) receives how many texts were cut.
+  EncoderInput tokenize(const std::vector<std::string>& texts, int64_t max_length = 0, size_t* truncated = nullptr) const;
+
+ private:
+  struct Impl;
+  explicit Encoder(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace packformer

@@ -1,0 +1,24 @@
+// A read-only memory mapping of a whole file, unmapped on destruction.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+
+namespace packformer {
+
+class MappedFile {
+ public:
+  explicit MappedFile(const std::filesystem::path& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const uint8_t* data() const { return data_; }
+  uint64_t size() const { return size_; }
+
+ private:
+  const uint8_t* data_ = nullptr;
+  uint64_t size_ = 0;
+};
+
+}  // namespace packformer

@@ -1,0 +1,139 @@
+// The BERT family: BERT (MiniLM included), RoBERTa and XLM-RoBERTa. They share one encoder;
+// they differ in position numbering, the default token-type table and the classification head.
+#include "models/bert.h"
+
+#include "loader/json_file.h"
+#include "loader/weight_store.h"
+#include "models/sentence_config.h"
+#include "packformer/error.h"
+
+namespace packformer {
+namespace {
+
+constexpr int64_t kMaxDim = 1 << 16;          // hidden / intermediate sizes
+constexpr int64_t kMaxVocab = 1 << 22;        // 4M tokens
+constexpr int64_t kMaxPositions = 1 << 16;
+constexpr int64_t kMaxLayers = 256;
+
+bool is_roberta_like(const std::string& model_type) {
+  return model_type == "roberta" || model_type == "xlm-roberta";
+}
+
+EncoderConfig parse_config(const JsonFile& json, const std::string& model_type) {
+  EncoderConfig c;
+  c.model_type = model_type;
+  c.vocab_size = json.get_int("vocab_size", 1, kMaxVocab);
+  c.hidden_size = json.get_int("hidden_size", 1, kMaxDim);
+  c.num_layers = json.get_int("num_hidden_layers", 1, kMaxLayers);
+  c.num_heads = json.get_int("num_attention_heads", 1, kMaxDim);
+  c.intermediate_size = json.get_int("intermediate_size", 1, 4 * kMaxDim);
+  c.max_position_embeddings = json.get_int("max_position_embeddings", 1, kMaxPositions);
+  c.type_vocab_size = json.get_int("type_vocab_size", 0, 1024, 2);
+  c.pad_token_id = json.get_int("pad_token_id", 0, c.vocab_size - 1, is_roberta_like(model_type) ? 1 : 0);
+  c.layer_norm_eps = static_cast<float>(json.get_number("layer_norm_eps", 1e-12));
+  if (!(c.layer_norm_eps > 0.0f) || c.layer_norm_eps > 1.0f)
+    json.invalid("layer_norm_eps", "expected a small positive number");
+  c.activation = activation_from_name(json.get_string("hidden_act", "gelu"), json.path().string() + ": field 'hidden_act'");
+  if (c.hidden_size % c.num_heads != 0)
+    json.invalid("hidden_size", "must be a multiple of num_attention_heads (" + std::to_string(c.num_heads) + ")");
+  const std::string position_type = json.get_string("position_embedding_type", "absolute");
+  if (position_type != "absolute")
+    fail(ErrorKind::Unsupported, json.path().string() + ": field 'position_embedding_type': '" + position_type +
+                                     "' is not supported (only 'absolute')");
+  c.positions_after_padding = is_roberta_like(model_type);
+  if (c.positions_after_padding && c.max_position_embeddings <= c.pad_token_id + 1)
+    json.invalid("max_position_embeddings", "must exceed pad_token_id + 1 for RoBERTa-style positions");
+  c.id2label = json.get_int_keyed_strings("id2label");
+  return c;
+}
+
+LinearWeights linear(const WeightStore& store, const std::string& name, int64_t in, int64_t out) {
+  LinearWeights l;
+  l.in = in;
+  l.out = out;
+  l.weight = store.get(name + ".weight", {out, in});
+  l.bias = store.get(name + ".bias", {out});
+  return l;
+}
+
+LayerNormWeights layer_norm(const WeightStore& store, const std::string& name, int64_t size) {
+  return {store.get(name + ".weight", {size}), store.get(name + ".bias", {size})};
+}
+
+// Which head the checkpoint carries decides what `classify` can do; its row count is the
+// number of labels.
+void detect_head(const WeightStore& store, const JsonFile& json, EncoderConfig& c) {
+  std::string name;
+  if (store.contains("classifier.out_proj.weight")) {
+    c.classifier = ClassifierHead::DenseTanhOut;
+    name = "classifier.out_proj.weight";
+  } else if (store.contains("classifier.weight")) {
+    c.classifier = ClassifierHead::Pooler;
+    name = "classifier.weight";
+  } else {
+    return;
+  }
+  const std::vector<int64_t> shape = store.shape(name);
+  if (shape.size() != 2 || shape[0] < 1)
+    fail(ErrorKind::InvalidModel, json.path().parent_path().string() + ": weight '" + name + "' must be [labels, hidden]");
+  c.num_labels = shape[0];
+  if (!c.id2label.empty() && static_cast<int64_t>(c.id2label.size()) != c.num_labels)
+    json.invalid("id2label", "names " + std::to_string(c.id2label.size()) + " labels but '" + name + "' has " +
+                                 std::to_string(c.num_labels) + " rows");
+}
+
+EncoderWeights load_weights(const WeightStore& store, const JsonFile& json, EncoderConfig& c) {
+  const int64_t h = c.hidden_size;
+  EncoderWeights w;
+  w.word_embeddings = store.get("embeddings.word_embeddings.weight", {c.vocab_size, h});
+  w.position_embeddings = store.get("embeddings.position_embeddings.weight", {c.max_position_embeddings, h});
+  if (c.type_vocab_size > 0)
+    w.token_type_embeddings = store.get("embeddings.token_type_embeddings.weight", {c.type_vocab_size, h});
+  w.embedding_norm = layer_norm(store, "embeddings.LayerNorm", h);
+  for (int64_t i = 0; i < c.num_layers; ++i) {
+    const std::string p = "encoder.layer." + std::to_string(i) + ".";
+    EncoderLayerWeights layer;
+    layer.query = linear(store, p + "attention.self.query", h, h);
+    layer.key = linear(store, p + "attention.self.key", h, h);
+    layer.value = linear(store, p + "attention.self.value", h, h);
+    layer.attention_output = linear(store, p + "attention.output.dense", h, h);
+    layer.attention_norm = layer_norm(store, p + "attention.output.LayerNorm", h);
+    layer.intermediate = linear(store, p + "intermediate.dense", h, c.intermediate_size);
+    layer.output = linear(store, p + "output.dense", c.intermediate_size, h);
+    layer.output_norm = layer_norm(store, p + "output.LayerNorm", h);
+    w.layers.push_back(std::move(layer));
+  }
+  w.has_pooler = store.contains("pooler.dense.weight");
+  if (w.has_pooler) w.pooler = linear(store, "pooler.dense", h, h);
+
+  detect_head(store, json, c);
+  if (c.classifier == ClassifierHead::DenseTanhOut) {
+    w.classifier_dense = linear(store, "classifier.dense", h, h);
+    w.classifier = linear(store, "classifier.out_proj", h, c.num_labels);
+  } else if (c.classifier == ClassifierHead::Pooler) {
+    if (!w.has_pooler)
+      fail(ErrorKind::InvalidModel, json.path().parent_path().string() +
+                                        ": the checkpoint has 'classifier.weight' but no pooler ('pooler.dense.weight')");
+    w.classifier = linear(store, "classifier", h, c.num_labels);
+  }
+  return w;
+}
+
+}  // namespace
+
+bool is_bert_family(const std::string& model_type) {
+  return model_type == "bert" || is_roberta_like(model_type);
+}
+
+EncoderModel load_bert_family(const std::filesystem::path& dir, const JsonFile& config_json,
+                              const std::string& model_type) {
+  EncoderModel model;
+  model.dir = dir;
+  model.config = parse_config(config_json, model_type);
+  const WeightStore store(dir);
+  model.weights = load_weights(store, config_json, model.config);
+  model.config.sentence = load_sentence_config(dir, model.config.hidden_size);
+  return model;
+}
+
+}  // namespace packformer

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "loader/json_file.h"
+#include "models/encoder_model.h"
+
+namespace packformer {
+
+bool is_bert_family(const std::string& model_type);
+EncoderModel load_bert_family(const std::filesystem::path& dir, const JsonFile& config_json,
+                              const std::string& model_type);
+
+}  // namespace packformer

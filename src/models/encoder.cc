@@ -1,0 +1,147 @@
+// packformer::Encoder: validates batches and dispatches them to an execution path.
+#include "packformer/encoder.h"
+
+#include <omp.h>
+
+#include <algorithm>
+
+#include "models/encoder_forward.h"
+#include "models/registry.h"
+#include "packformer/error.h"
+#include "packformer/tokenizer.h"
+
+namespace packformer {
+
+struct Encoder::Impl {
+  EncoderModel model;
+  ModelInfo info;
+  std::unique_ptr<Tokenizer> tokenizer;
+};
+
+namespace {
+
+ModelInfo describe(const EncoderModel& model) {
+  const EncoderConfig& c = model.config;
+  ModelInfo info;
+  info.model_type = c.model_type;
+  info.vocab_size = c.vocab_size;
+  info.hidden_size = c.hidden_size;
+  info.num_layers = c.num_layers;
+  info.num_heads = c.num_heads;
+  info.intermediate_size = c.intermediate_size;
+  info.max_length = c.max_sequence_length();
+  if (c.sentence.max_seq_length > 0) info.max_length = std::min(info.max_length, c.sentence.max_seq_length);
+  info.pad_token_id = c.pad_token_id;
+  info.has_pooler = model.weights.has_pooler;
+  info.has_sentence_pooling = c.sentence.present;
+  info.num_labels = c.num_labels;
+  info.id2label = c.id2label;
+  return info;
+}
+
+void validate(const EncoderConfig& c, const EncoderInput& input) {
+  if (input.ids.empty()) fail(ErrorKind::InvalidInput, "the batch is empty");
+  if (!input.type_ids.empty() && input.type_ids.size() != input.ids.size())
+    fail(ErrorKind::InvalidInput, "type_ids has " + std::to_string(input.type_ids.size()) + " sequences but ids has " +
+                                      std::to_string(input.ids.size()));
+  const int64_t max_length = c.max_sequence_length();
+  for (size_t b = 0; b < input.ids.size(); ++b) {
+    const auto& ids = input.ids[b];
+    const std::string where = "sequence " + std::to_string(b) + ": ";
+    if (ids.empty()) fail(ErrorKind::InvalidInput, where + "has no tokens");
+    if (static_cast<int64_t>(ids.size()) > max_length)
+      fail(ErrorKind::InvalidInput, where + "has " + std::to_string(ids.size()) + " tokens; the model accepts at most " +
+                                        std::to_string(max_length) + " (truncate with --max-length)");
+    for (size_t t = 0; t < ids.size(); ++t)
+      if (ids[t] < 0 || ids[t] >= c.vocab_size)
+        fail(ErrorKind::InvalidInput, where + "token id " + std::to_string(ids[t]) + " at position " + std::to_string(t) +
+                                          " is outside the vocabulary [0, " + std::to_string(c.vocab_size) + ")");
+    if (input.type_ids.empty()) continue;
+    const auto& types = input.type_ids[b];
+    if (types.size() != ids.size())
+      fail(ErrorKind::InvalidInput, where + "has " + std::to_string(types.size()) + " type ids for " +
+                                        std::to_string(ids.size()) + " tokens");
+    for (int32_t type : types)
+      if (type < 0 || type >= std::max<int64_t>(c.type_vocab_size, 1))
+        fail(ErrorKind::InvalidInput, where + "token type id " + std::to_string(type) + " is outside [0, " +
+                                          std::to_string(std::max<int64_t>(c.type_vocab_size, 1)) + ")");
+  }
+}
+
+// The same files Tokenizer::from_model_dir looks for.
+bool has_tokenizer_files(const std::filesystem::path& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name == "tokenizer.json" || name == "vocab.txt" || entry.path().extension() == ".model") return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<float> EncoderOutput::padded_hidden_states() const {
+  const int64_t batch = batch_size();
+  int64_t max_len = 0;
+  for (int64_t b = 0; b < batch; ++b) max_len = std::max(max_len, offsets[b + 1] - offsets[b]);
+  std::vector<float> padded(static_cast<size_t>(batch * max_len * hidden_size), 0.0f);
+  for (int64_t b = 0; b < batch; ++b)
+    std::copy(hidden_states.begin() + offsets[b] * hidden_size, hidden_states.begin() + offsets[b + 1] * hidden_size,
+              padded.begin() + b * max_len * hidden_size);
+  return padded;
+}
+
+Encoder::Encoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Encoder::~Encoder() = default;
+
+std::unique_ptr<Encoder> Encoder::load(const std::filesystem::path& dir, const EncoderOptions& options) {
+  if (options.threads < 0) fail(ErrorKind::InvalidInput, "threads must be >= 0");
+  if (options.threads > 0) omp_set_num_threads(options.threads);
+  auto impl = std::make_unique<Impl>();
+  impl->model = load_encoder_model(dir);
+  impl->info = describe(impl->model);
+  if (options.load_tokenizer && has_tokenizer_files(dir)) impl->tokenizer = Tokenizer::from_model_dir(dir);
+  return std::unique_ptr<Encoder>(new Encoder(std::move(impl)));
+}
+
+const ModelInfo& Encoder::info() const { return impl_->info; }
+const Tokenizer* Encoder::tokenizer() const { return impl_->tokenizer.get(); }
+
+EncoderOutput Encoder::run(const EncoderInput& input, unsigned outputs, const RunOptions& options) const {
+  const EncoderModel& model = impl_->model;
+  validate(model.config, input);
+  EncoderOutput output;
+  output.hidden_size = model.config.hidden_size;
+  output.num_labels = model.config.num_labels;
+  output.offsets.assign(1, 0);
+  for (const auto& ids : input.ids) output.offsets.push_back(output.offsets.back() + static_cast<int64_t>(ids.size()));
+  run_slow_path(model, input, output);
+  apply_heads(model, outputs, output);
+  if (!(outputs & kHiddenStates)) {
+    output.hidden_states.clear();
+    output.hidden_states.shrink_to_fit();
+  }
+  return output;
+}
+
+EncoderInput Encoder::tokenize(const std::vector<std::string>& texts, int64_t max_length, size_t* truncated) const {
+  if (!impl_->tokenizer)
+    fail(ErrorKind::InvalidModel, impl_->model.dir.string() +
+                                      ": no tokenizer found (tokenizer.json, a sentencepiece .model or vocab.txt); "
+                                      "pass token ids with --ids instead");
+  if (max_length <= 0 || max_length > impl_->info.max_length) max_length = impl_->info.max_length;
+  EncodeOptions options;
+  options.max_length = static_cast<size_t>(max_length);
+  EncoderInput input;
+  size_t cut = 0;
+  for (const auto& text : texts) {
+    Encoding encoding = impl_->tokenizer->encode(text, options);
+    cut += encoding.truncated ? 1 : 0;
+    input.ids.push_back(std::move(encoding.ids));
+    input.type_ids.push_back(std::move(encoding.type_ids));
+  }
+  if (truncated) *truncated = cut;
+  return input;
+}
+
+}  // namespace packformer

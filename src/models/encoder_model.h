@@ -1,0 +1,92 @@
+// The architecture-independent description of a BERT-family encoder: its geometry and its
+// weights in fp32, laid out as Hugging Face stores them (Linear weights are [out, in]).
+// Architecture files (bert.cc, ...) fill it from a model folder; the execution paths read it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ops/activation.h"
+
+namespace packformer {
+
+enum class ClassifierHead {
+  None,
+  Pooler,        // BertForSequenceClassification: classifier(pooler_output)
+  DenseTanhOut,  // RobertaForSequenceClassification: out_proj(tanh(dense(h[CLS])))
+};
+
+enum class PoolingMode { Cls, Mean, Max, MeanSqrtLen };
+
+struct SentencePooling {
+  bool present = false;  // a sentence-transformers folder (modules.json)
+  PoolingMode mode = PoolingMode::Mean;
+  bool normalize = false;
+  int64_t max_seq_length = 0;  // 0 = not set
+};
+
+struct EncoderConfig {
+  std::string model_type;  // "bert", "roberta", "xlm-roberta"
+  int64_t vocab_size = 0;
+  int64_t hidden_size = 0;
+  int64_t num_layers = 0;
+  int64_t num_heads = 0;
+  int64_t intermediate_size = 0;
+  int64_t max_position_embeddings = 0;
+  int64_t type_vocab_size = 0;
+  int64_t pad_token_id = 0;
+  float layer_norm_eps = 1e-12f;
+  Activation activation = Activation::Gelu;
+  // RoBERTa-style models number real tokens from pad_token_id + 1; BERT from 0.
+  bool positions_after_padding = false;
+  ClassifierHead classifier = ClassifierHead::None;
+  std::map<int64_t, std::string> id2label;
+  int64_t num_labels = 0;
+  SentencePooling sentence;
+
+  int64_t head_size() const { return hidden_size / num_heads; }
+  // Longest sequence the position table allows.
+  int64_t max_sequence_length() const {
+    return positions_after_padding ? max_position_embeddings - pad_token_id - 1 : max_position_embeddings;
+  }
+};
+
+struct LinearWeights {
+  std::vector<float> weight;  // [out, in]
+  std::vector<float> bias;    // [out]
+  int64_t in = 0, out = 0;
+};
+
+struct LayerNormWeights {
+  std::vector<float> gamma, beta;
+};
+
+struct EncoderLayerWeights {
+  LinearWeights query, key, value, attention_output;
+  LayerNormWeights attention_norm;
+  LinearWeights intermediate, output;
+  LayerNormWeights output_norm;
+};
+
+struct EncoderWeights {
+  std::vector<float> word_embeddings;      // [vocab, hidden]
+  std::vector<float> position_embeddings;  // [max_positions, hidden]
+  std::vector<float> token_type_embeddings;  // [type_vocab, hidden]
+  LayerNormWeights embedding_norm;
+  std::vector<EncoderLayerWeights> layers;
+  bool has_pooler = false;
+  LinearWeights pooler;
+  LinearWeights classifier_dense;  // RoBERTa head only
+  LinearWeights classifier;        // classifier or out_proj
+};
+
+struct EncoderModel {
+  std::filesystem::path dir;
+  EncoderConfig config;
+  EncoderWeights weights;
+};
+
+}  // namespace packformer

@@ -1,0 +1,104 @@
+// The slow path: exactly what eager PyTorch does, op by op, on a padded batch with an
+// additive attention mask. Kept simple on purpose; every other path is tested against it.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "models/embeddings.h"
+#include "models/encoder_forward.h"
+#include "ops/activation.h"
+#include "ops/gemm.h"
+#include "ops/layer_norm.h"
+#include "ops/softmax.h"
+
+namespace packformer {
+namespace {
+
+using Buffer = std::vector<float>;
+
+void linear(const LinearWeights& l, const Buffer& x, Buffer& y, int64_t rows) {
+  y.resize(static_cast<size_t>(rows * l.out));
+  linear_forward(x.data(), l.weight.data(), l.bias.data(), y.data(), rows, l.out, l.in);
+}
+
+void add_inplace(Buffer& y, const Buffer& x) {
+  for (size_t i = 0; i < y.size(); ++i) y[i] += x[i];
+}
+
+}  // namespace
+
+void run_slow_path(const EncoderModel& model, const EncoderInput& input, EncoderOutput& output) {
+  const EncoderConfig& c = model.config;
+  const int64_t batch = static_cast<int64_t>(input.ids.size());
+  int64_t max_len = 0;
+  for (const auto& seq : input.ids) max_len = std::max<int64_t>(max_len, static_cast<int64_t>(seq.size()));
+  const int64_t h = c.hidden_size, heads = c.num_heads, d = c.head_size(), rows = batch * max_len;
+
+  // Embeddings of the padded batch: padding positions hold the pad token, as in transformers.
+  Buffer x(static_cast<size_t>(rows * h));
+  for (int64_t b = 0; b < batch; ++b) {
+    const auto& ids = input.ids[b];
+    const int64_t len = static_cast<int64_t>(ids.size());
+    for (int64_t t = 0; t < max_len; ++t) {
+      const bool real = t < len;
+      const int32_t id = real ? ids[t] : static_cast<int32_t>(c.pad_token_id);
+      const int32_t type = real && !input.type_ids.empty() ? input.type_ids[b][t] : 0;
+      const int64_t pos = real ? position_id(c, t) : (c.positions_after_padding ? c.pad_token_id : t);
+      embedding_sum(model, id, pos, type, x.data() + (b * max_len + t) * h);
+    }
+  }
+  layer_norm(x.data(), model.weights.embedding_norm.gamma.data(), model.weights.embedding_norm.beta.data(), x.data(),
+             rows, h, c.layer_norm_eps);
+
+  // Additive key mask: 0 for real tokens, the lowest float for padding (as transformers does).
+  Buffer mask(static_cast<size_t>(batch * max_len), 0.0f);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t t = static_cast<int64_t>(input.ids[b].size()); t < max_len; ++t)
+      mask[b * max_len + t] = std::numeric_limits<float>::lowest();
+
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  Buffer q, k, v, context(static_cast<size_t>(rows * h)), scores(static_cast<size_t>(batch * heads * max_len * max_len));
+  Buffer attention, attention_norm, intermediate, ffn;
+  for (const EncoderLayerWeights& layer : model.weights.layers) {
+    linear(layer.query, x, q, rows);
+    linear(layer.key, x, k, rows);
+    linear(layer.value, x, v, rows);
+    for (int64_t b = 0; b < batch; ++b) {
+      for (int64_t head = 0; head < heads; ++head) {
+        float* s = scores.data() + (b * heads + head) * max_len * max_len;
+        const int64_t offset = b * max_len * h + head * d;
+        sgemm(true, max_len, max_len, d, scale, q.data() + offset, h, k.data() + offset, h, 0.0f, s, max_len);
+        for (int64_t i = 0; i < max_len; ++i)
+          for (int64_t j = 0; j < max_len; ++j) s[i * max_len + j] += mask[b * max_len + j];
+      }
+    }
+    softmax_rows(scores.data(), batch * heads * max_len, max_len);
+    for (int64_t b = 0; b < batch; ++b) {
+      for (int64_t head = 0; head < heads; ++head) {
+        const float* p = scores.data() + (b * heads + head) * max_len * max_len;
+        const int64_t offset = b * max_len * h + head * d;
+        sgemm(false, max_len, d, max_len, 1.0f, p, max_len, v.data() + offset, h, 0.0f, context.data() + offset, h);
+      }
+    }
+    linear(layer.attention_output, context, attention, rows);
+    add_inplace(attention, x);
+    attention_norm.resize(attention.size());
+    layer_norm(attention.data(), layer.attention_norm.gamma.data(), layer.attention_norm.beta.data(),
+               attention_norm.data(), rows, h, c.layer_norm_eps);
+    linear(layer.intermediate, attention_norm, intermediate, rows);
+    activate_inplace(c.activation, intermediate.data(), intermediate.size());
+    linear(layer.output, intermediate, ffn, rows);
+    add_inplace(ffn, attention_norm);
+    layer_norm(ffn.data(), layer.output_norm.gamma.data(), layer.output_norm.beta.data(), x.data(), rows, h,
+               c.layer_norm_eps);
+  }
+
+  // Keep the real tokens only.
+  output.hidden_states.resize(static_cast<size_t>(output.offsets.back() * h));
+  for (int64_t b = 0; b < batch; ++b) {
+    const int64_t len = static_cast<int64_t>(input.ids[b].size());
+    std::copy_n(x.data() + b * max_len * h, len * h, output.hidden_states.data() + output.offsets[b] * h);
+  }
+}
+
+}  // namespace packformer

@@ -1,0 +1,37 @@
+// The real all-MiniLM-L6-v2 (installed by scripts/setup) against sentence-transformers
+// embeddings of tests/data/sentences.txt.
+#include "test_util.h"
+
+namespace packformer::test {
+namespace {
+
+TEST(MiniLM, EmbeddingsFromIdsMatchSentenceTransformers) {
+  ASSERT_TRUE(std::filesystem::exists(minilm_dir() / "model.safetensors"))
+      << minilm_dir() << " is missing: run scripts/setup";
+  const Golden golden("all-minilm-l6-v2");
+  const auto encoder = Encoder::load(minilm_dir(), {.threads = 0, .load_tokenizer = false});
+  const EncoderInput all = golden.input();
+  const auto expected = golden.floats("sentence_embedding");
+  const int64_t h = encoder->info().hidden_size;
+  ASSERT_GE(all.ids.size(), 50u);
+  for (const RunOptions options : {RunOptions{ExecutionPath::Slow, false}, RunOptions{ExecutionPath::Fast, false},
+                                   RunOptions{ExecutionPath::Fast, true}}) {
+    // Batches of 16, as a user would run them.
+    for (size_t first = 0; first < all.ids.size(); first += 16) {
+      EncoderInput batch;
+      for (size_t i = first; i < std::min(all.ids.size(), first + 16); ++i) {
+        batch.ids.push_back(all.ids[i]);
+        batch.type_ids.push_back(all.type_ids[i]);
+      }
+      const EncoderOutput out = encoder->run(batch, kSentenceEmbedding, options);
+      for (size_t i = 0; i < batch.ids.size(); ++i) {
+        const double cos = cosine(out.sentence_embeddings.data() + i * h, expected.data() + (first + i) * h, h);
+        EXPECT_GE(cos, 0.99999) << "sentence " << first + i << " path " << (options.path == ExecutionPath::Slow ? "slow" : "fast")
+                                << " sparsity " << options.sparsity;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace packformer::test

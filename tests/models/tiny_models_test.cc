@@ -1,0 +1,87 @@
+// Every tiny model against transformers' outputs (tests/data/golden, made by
+// scripts/make_golden.py), on each execution path.
+#include <tuple>
+
+#include "test_util.h"
+
+namespace packformer::test {
+namespace {
+
+// fp32 everywhere; the goldens come from PyTorch fp32 eager. Reduction order differs
+// (oneDNN vs MKL), which moves results by a few ulps of values around 1.
+constexpr float kTolerance = 1e-5f;
+
+struct PathCase {
+  const char* name;
+  RunOptions options;
+};
+
+const PathCase kPaths[] = {
+    {"slow", {ExecutionPath::Slow, false}},
+    {"fast_padded", {ExecutionPath::Fast, false}},
+    {"fast_packed", {ExecutionPath::Fast, true}},
+};
+
+class TinyModelTest : public ::testing::TestWithParam<std::tuple<std::string, int>> {};
+
+TEST_P(TinyModelTest, MatchesTransformers) {
+  const auto& [model_name, path_index] = GetParam();
+  const PathCase& path = kPaths[path_index];
+  const Golden golden(model_name);
+  const auto encoder = Encoder::load(tiny_model(model_name), {.threads = 0, .load_tokenizer = false});
+  const EncoderInput input = golden.input();
+  const EncoderOutput out =
+      encoder->run(input, kHiddenStates | kPoolerOutput | kLogits | kSentenceEmbedding, path.options);
+
+  const int64_t h = out.hidden_size, batch = out.batch_size();
+  const int64_t padded_len = golden.shape("last_hidden_state")[1];
+  const auto expected_hidden = golden.floats("last_hidden_state");
+  for (int64_t b = 0; b < batch; ++b) {
+    const int64_t len = out.offsets[b + 1] - out.offsets[b];
+    ASSERT_EQ(len, static_cast<int64_t>(input.ids[b].size()));
+    EXPECT_LE(max_abs_diff(out.hidden_states.data() + out.offsets[b] * h, expected_hidden.data() + b * padded_len * h,
+                           static_cast<size_t>(len * h)),
+              kTolerance)
+        << "sequence " << b << " (length " << len << ")";
+  }
+  if (golden.has("pooler_output")) {
+    const auto expected = golden.floats("pooler_output");
+    ASSERT_EQ(out.pooler_output.size(), expected.size());
+    EXPECT_LE(max_abs_diff(out.pooler_output.data(), expected.data(), expected.size()), kTolerance);
+  }
+  if (golden.has("logits")) {
+    const auto expected = golden.floats("logits");
+    ASSERT_EQ(out.logits.size(), expected.size());
+    EXPECT_LE(max_abs_diff(out.logits.data(), expected.data(), expected.size()), kTolerance);
+  }
+  if (golden.has("sentence_embedding")) {
+    const auto expected = golden.floats("sentence_embedding");
+    ASSERT_EQ(out.sentence_embeddings.size(), expected.size());
+    EXPECT_LE(max_abs_diff(out.sentence_embeddings.data(), expected.data(), expected.size()), kTolerance);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModels, TinyModelTest,
+                         ::testing::Combine(::testing::Values("tiny-bert", "tiny-bert-cls", "tiny-roberta", "tiny-xlmr",
+                                                              "tiny-minilm"),
+                                            ::testing::Values(0, 1, 2)),
+                         [](const auto& info) {
+                           std::string name = std::get<0>(info.param) + "_" + kPaths[std::get<1>(info.param)].name;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+TEST(TinyModelInfo, ReadsLabelsAndHeads) {
+  const auto encoder = Encoder::load(tiny_model("tiny-bert-cls"), {.threads = 0, .load_tokenizer = false});
+  EXPECT_EQ(encoder->info().num_labels, 3);
+  EXPECT_EQ(encoder->info().id2label.at(2), "positive");
+  const auto roberta = Encoder::load(tiny_model("tiny-roberta"), {.threads = 0, .load_tokenizer = false});
+  EXPECT_EQ(roberta->info().num_labels, 2);
+  EXPECT_EQ(roberta->info().max_length, 64);  // 66 positions minus pad_token_id + 1
+  const auto minilm = Encoder::load(tiny_model("tiny-minilm"), {.threads = 0, .load_tokenizer = false});
+  EXPECT_TRUE(minilm->info().has_sentence_pooling);
+  EXPECT_EQ(minilm->info().max_length, 24);  // sentence_bert_config.json
+}
+
+}  // namespace
+}  // namespace packformer::test
