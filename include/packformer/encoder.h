@@ -16,9 +16,12 @@ class Tokenizer;
 // slow: padded batch, one plain op at a time (the reference). fast: fused kernels.
 enum class ExecutionPath { Slow, Fast };
 
+class Profiler;
+
 struct RunOptions {
   ExecutionPath path = ExecutionPath::Fast;
   bool sparsity = true;  // fast path only: pack real tokens, never compute padding
+  Profiler* profiler = nullptr;  // when set, per-op times are added to it (fast path)
 };
 
 // What a call should compute; heads that are not asked for cost nothing.
@@ -77,7 +80,10 @@ class Encoder {
   const Tokenizer* tokenizer() const;
 
   // Runs the batch. Each sequence needs 1..info().max_length tokens, ids < vocab_size.
+  // Not reentrant: the fast path reuses one planned workspace, so run one call at a time.
   EncoderOutput run(const EncoderInput& input, unsigned outputs, const RunOptions& options = {}) const;
+  // The same, reusing `output`'s buffers: once warm, the fast path allocates nothing.
+  void run(const EncoderInput& input, unsigned outputs, const RunOptions& options, EncoderOutput& output) const;
 
   // Tokenizes texts with the folder's tokenizer, truncating to `max_length` tokens (0 = the
   // model's max_length). `truncated` (if given) receives how many texts were cut.

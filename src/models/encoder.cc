@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "models/encoder_forward.h"
+#include "models/fast_encoder.h"
 #include "models/registry.h"
 #include "packformer/error.h"
 #include "packformer/tokenizer.h"
@@ -16,6 +17,7 @@ struct Encoder::Impl {
   EncoderModel model;
   ModelInfo info;
   std::unique_ptr<Tokenizer> tokenizer;
+  std::unique_ptr<FastEncoder> fast;  // packed weights and the planned workspace
 };
 
 namespace {
@@ -47,23 +49,24 @@ void validate(const EncoderConfig& c, const EncoderInput& input) {
   const int64_t max_length = c.max_sequence_length();
   for (size_t b = 0; b < input.ids.size(); ++b) {
     const auto& ids = input.ids[b];
-    const std::string where = "sequence " + std::to_string(b) + ": ";
-    if (ids.empty()) fail(ErrorKind::InvalidInput, where + "has no tokens");
+    // Built only on error: validation must not allocate on the hot path.
+    const auto where = [b] { return "sequence " + std::to_string(b) + ": "; };
+    if (ids.empty()) fail(ErrorKind::InvalidInput, where() + "has no tokens");
     if (static_cast<int64_t>(ids.size()) > max_length)
-      fail(ErrorKind::InvalidInput, where + "has " + std::to_string(ids.size()) + " tokens; the model accepts at most " +
+      fail(ErrorKind::InvalidInput, where() + "has " + std::to_string(ids.size()) + " tokens; the model accepts at most " +
                                         std::to_string(max_length) + " (truncate with --max-length)");
     for (size_t t = 0; t < ids.size(); ++t)
       if (ids[t] < 0 || ids[t] >= c.vocab_size)
-        fail(ErrorKind::InvalidInput, where + "token id " + std::to_string(ids[t]) + " at position " + std::to_string(t) +
+        fail(ErrorKind::InvalidInput, where() + "token id " + std::to_string(ids[t]) + " at position " + std::to_string(t) +
                                           " is outside the vocabulary [0, " + std::to_string(c.vocab_size) + ")");
     if (input.type_ids.empty()) continue;
     const auto& types = input.type_ids[b];
     if (types.size() != ids.size())
-      fail(ErrorKind::InvalidInput, where + "has " + std::to_string(types.size()) + " type ids for " +
+      fail(ErrorKind::InvalidInput, where() + "has " + std::to_string(types.size()) + " type ids for " +
                                         std::to_string(ids.size()) + " tokens");
     for (int32_t type : types)
       if (type < 0 || type >= std::max<int64_t>(c.type_vocab_size, 1))
-        fail(ErrorKind::InvalidInput, where + "token type id " + std::to_string(type) + " is outside [0, " +
+        fail(ErrorKind::InvalidInput, where() + "token type id " + std::to_string(type) + " is outside [0, " +
                                           std::to_string(std::max<int64_t>(c.type_vocab_size, 1)) + ")");
   }
 }
@@ -100,6 +103,7 @@ std::unique_ptr<Encoder> Encoder::load(const std::filesystem::path& dir, const E
   auto impl = std::make_unique<Impl>();
   impl->model = load_encoder_model(dir);
   impl->info = describe(impl->model);
+  impl->fast = std::make_unique<FastEncoder>(impl->model);
   if (options.load_tokenizer && has_tokenizer_files(dir)) impl->tokenizer = Tokenizer::from_model_dir(dir);
   return std::unique_ptr<Encoder>(new Encoder(std::move(impl)));
 }
@@ -108,20 +112,27 @@ const ModelInfo& Encoder::info() const { return impl_->info; }
 const Tokenizer* Encoder::tokenizer() const { return impl_->tokenizer.get(); }
 
 EncoderOutput Encoder::run(const EncoderInput& input, unsigned outputs, const RunOptions& options) const {
-  const EncoderModel& model = impl_->model;
-  validate(model.config, input);
   EncoderOutput output;
-  output.hidden_size = model.config.hidden_size;
-  output.num_labels = model.config.num_labels;
-  output.offsets.assign(1, 0);
-  for (const auto& ids : input.ids) output.offsets.push_back(output.offsets.back() + static_cast<int64_t>(ids.size()));
-  run_slow_path(model, input, output);
-  apply_heads(model, outputs, output);
+  run(input, outputs, options, output);
   if (!(outputs & kHiddenStates)) {
     output.hidden_states.clear();
     output.hidden_states.shrink_to_fit();
   }
   return output;
+}
+
+void Encoder::run(const EncoderInput& input, unsigned outputs, const RunOptions& options, EncoderOutput& output) const {
+  const EncoderModel& model = impl_->model;
+  validate(model.config, input);
+  output.hidden_size = model.config.hidden_size;
+  output.num_labels = model.config.num_labels;
+  output.offsets.resize(input.ids.size() + 1);
+  output.offsets[0] = 0;
+  for (size_t b = 0; b < input.ids.size(); ++b)
+    output.offsets[b + 1] = output.offsets[b] + static_cast<int64_t>(input.ids[b].size());
+  if (options.path == ExecutionPath::Slow) run_slow_path(model, input, output);
+  else impl_->fast->run(input, options.sparsity, output, options.profiler);
+  apply_heads(model, outputs, output);
 }
 
 EncoderInput Encoder::tokenize(const std::vector<std::string>& texts, int64_t max_length, size_t* truncated) const {

@@ -1,0 +1,6 @@
+// AVX2 + FMA build of the attention kernel (this file is compiled with -mavx2 -mfma).
+#include "backends/cpu/kernels/attention_prelude.h"
+
+namespace packformer::avx2 {
+#include "backends/cpu/kernels/attention_impl.h"
+}  // namespace packformer::avx2

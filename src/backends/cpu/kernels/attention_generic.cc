@@ -1,0 +1,6 @@
+// Baseline x86-64 build of the attention kernel.
+#include "backends/cpu/kernels/attention_prelude.h"
+
+namespace packformer::generic {
+#include "backends/cpu/kernels/attention_impl.h"
+}  // namespace packformer::generic

@@ -1,0 +1,180 @@
+#include "models/fast_encoder.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "backends/cpu/attention.h"
+#include "packformer/profiler.h"
+#include "models/embeddings.h"
+#include "ops/layer_norm.h"
+
+namespace packformer {
+namespace {
+
+std::vector<float> concat(const std::vector<float>& a, const std::vector<float>& b, const std::vector<float>& c) {
+  std::vector<float> out;
+  out.reserve(a.size() + b.size() + c.size());
+  out.insert(out.end(), a.begin(), a.end());
+  out.insert(out.end(), b.begin(), b.end());
+  out.insert(out.end(), c.begin(), c.end());
+  return out;
+}
+
+// Grows a buffer when a larger batch arrives; never shrinks, so a warm engine reuses it.
+template <typename T>
+void ensure(std::vector<T>& buffer, size_t size) {
+  if (buffer.size() < size) buffer.resize(size);
+}
+
+double gemm_flops(int64_t rows, const PackedLinear& l) { return 2.0 * rows * l.in() * l.out(); }
+
+}  // namespace
+
+FastEncoder::FastEncoder(const EncoderModel& model) : model_(model) {
+  const EncoderConfig& c = model.config;
+  for (const EncoderLayerWeights& w : model.weights.layers) {
+    // Q, K and V in one GEMM: their weights stacked as one [3 * hidden, hidden] matrix.
+    layers_.push_back(Layer{
+        PackedLinear(concat(w.query.weight, w.key.weight, w.value.weight), concat(w.query.bias, w.key.bias, w.value.bias),
+                     c.hidden_size, 3 * c.hidden_size, Epilogue::Bias),
+        PackedLinear(w.attention_output.weight, w.attention_output.bias, c.hidden_size, c.hidden_size,
+                     Epilogue::BiasResidual),
+        PackedLinear(w.intermediate.weight, w.intermediate.bias, c.hidden_size, c.intermediate_size,
+                     Epilogue::BiasActivation, c.activation),
+        PackedLinear(w.output.weight, w.output.bias, c.intermediate_size, c.hidden_size, Epilogue::BiasResidual),
+        &w,
+    });
+  }
+}
+
+FastEncoder::~FastEncoder() = default;
+
+size_t FastEncoder::workspace_bytes() const {
+  return 4 * (ws_.x.size() + ws_.qkv.size() + ws_.context.size() + ws_.sum.size() + ws_.x1.size() +
+              ws_.intermediate.size()) +
+         ws_.scratchpad.size();
+}
+
+void FastEncoder::plan(int64_t rows, int64_t batch) {
+  const EncoderConfig& c = model_.config;
+  const size_t r = static_cast<size_t>(rows), h = static_cast<size_t>(c.hidden_size);
+  ensure(ws_.x, r * h);
+  ensure(ws_.qkv, r * 3 * h);
+  ensure(ws_.context, r * h);
+  ensure(ws_.sum, r * h);
+  ensure(ws_.x1, r * h);
+  ensure(ws_.intermediate, r * static_cast<size_t>(c.intermediate_size));
+  size_t scratch = 0;
+  if (!layers_.empty()) {
+    const Layer& l = layers_.front();  // every layer has the same shapes
+    for (const PackedLinear* linear : {&l.qkv, &l.attention_output, &l.intermediate, &l.output})
+      scratch = std::max(scratch, linear->scratchpad_bytes(rows));
+  }
+  ensure(ws_.scratchpad, scratch);
+  ensure(ws_.row_start, static_cast<size_t>(batch));
+  ensure(ws_.query_rows, static_cast<size_t>(batch));
+  ensure(ws_.key_rows, static_cast<size_t>(batch));
+}
+
+// Embedding sum and LayerNorm in one pass over each row.
+void FastEncoder::embed(const EncoderInput& input, bool packed, int64_t max_len) {
+  const EncoderConfig& c = model_.config;
+  const int64_t h = c.hidden_size, batch = static_cast<int64_t>(input.ids.size());
+  const auto& norm = model_.weights.embedding_norm;
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < batch; ++b) {
+    const auto& ids = input.ids[b];
+    const int64_t len = static_cast<int64_t>(ids.size());
+    for (int64_t t = 0; t < len; ++t) {
+      float* row = ws_.x.data() + (ws_.row_start[b] + t) * h;
+      const int32_t type = input.type_ids.empty() ? 0 : input.type_ids[b][t];
+      embedding_sum(model_, ids[t], position_id(c, t), type, row);
+      layer_norm(row, norm.gamma.data(), norm.beta.data(), row, 1, h, c.layer_norm_eps);
+    }
+    if (!packed) std::fill(ws_.x.data() + (ws_.row_start[b] + len) * h, ws_.x.data() + (b + 1) * max_len * h, 0.0f);
+  }
+}
+
+void FastEncoder::run(const EncoderInput& input, bool packed, EncoderOutput& output, Profiler* profiler) {
+  const EncoderConfig& c = model_.config;
+  const int64_t batch = static_cast<int64_t>(input.ids.size()), h = c.hidden_size;
+  int64_t max_len = 0;
+  for (const auto& ids : input.ids) max_len = std::max<int64_t>(max_len, static_cast<int64_t>(ids.size()));
+  const int64_t total = output.offsets.back();
+  const int64_t rows = packed ? total : batch * max_len;
+  const int64_t bucket = PackedLinear::bucket_rows(rows);
+  plan(bucket, batch);
+  for (int64_t b = 0; b < batch; ++b) {
+    const int64_t len = static_cast<int64_t>(input.ids[b].size());
+    ws_.row_start[b] = packed ? output.offsets[b] : b * max_len;
+    ws_.query_rows[b] = packed ? len : max_len;
+    ws_.key_rows[b] = len;
+  }
+
+  {
+    ScopedOp op(profiler, "embeddings+layer_norm", 0.0);
+    embed(input, packed, max_len);
+  }
+  AttentionArgs attention;
+  attention.qkv = ws_.qkv.data();
+  attention.qkv_stride = 3 * h;
+  attention.out = ws_.context.data();
+  attention.out_stride = h;
+  attention.heads = c.num_heads;
+  attention.head_dim = c.head_size();
+  attention.scale = 1.0f / std::sqrt(static_cast<float>(c.head_size()));
+  attention.batch = batch;
+  attention.row_start = ws_.row_start.data();
+  attention.query_rows = ws_.query_rows.data();
+  attention.key_rows = ws_.key_rows.data();
+  double attention_flops = 0.0;
+  for (int64_t b = 0; b < batch; ++b) attention_flops += 4.0 * ws_.query_rows[b] * ws_.key_rows[b] * h;
+
+  void* scratch = ws_.scratchpad.data();
+  // Profiled FLOPs count real rows only: padded rows are waste, not useful work.
+  const auto norm_rows = [&](const float* in, const LayerNormWeights& norm, float* out) {
+    layer_norm(in, norm.gamma.data(), norm.beta.data(), out, rows, h, c.layer_norm_eps);
+  };
+  for (const Layer& layer : layers_) {
+    {
+      ScopedOp op(profiler, "gemm_qkv", gemm_flops(total, layer.qkv));
+      layer.qkv.forward(ws_.x.data(), bucket, ws_.qkv.data(), nullptr, scratch);
+    }
+    {
+      ScopedOp op(profiler, "attention", attention_flops);
+      attention_varlen(attention);
+    }
+    {
+      ScopedOp op(profiler, "gemm_out+bias+residual", gemm_flops(total, layer.attention_output));
+      layer.attention_output.forward(ws_.context.data(), bucket, ws_.sum.data(), ws_.x.data(), scratch);
+    }
+    {
+      ScopedOp op(profiler, "layer_norm", 0.0);
+      norm_rows(ws_.sum.data(), layer.weights->attention_norm, ws_.x1.data());
+    }
+    {
+      ScopedOp op(profiler, "gemm_ffn1+bias+activation", gemm_flops(total, layer.intermediate));
+      layer.intermediate.forward(ws_.x1.data(), bucket, ws_.intermediate.data(), nullptr, scratch);
+    }
+    {
+      ScopedOp op(profiler, "gemm_ffn2+bias+residual", gemm_flops(total, layer.output));
+      layer.output.forward(ws_.intermediate.data(), bucket, ws_.sum.data(), ws_.x1.data(), scratch);
+    }
+    {
+      ScopedOp op(profiler, "layer_norm", 0.0);
+      norm_rows(ws_.sum.data(), layer.weights->output_norm, ws_.x.data());
+    }
+  }
+
+  ScopedOp op(profiler, "copy_out", 0.0);
+  output.hidden_states.resize(static_cast<size_t>(total * h));
+  if (packed) {
+    std::copy_n(ws_.x.data(), total * h, output.hidden_states.data());
+  } else {
+    for (int64_t b = 0; b < batch; ++b)
+      std::copy_n(ws_.x.data() + ws_.row_start[b] * h, ws_.key_rows[b] * h,
+                  output.hidden_states.data() + output.offsets[b] * h);
+  }
+}
+
+}  // namespace packformer

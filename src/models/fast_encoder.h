@@ -1,0 +1,49 @@
+// The fast path: fused QKV GEMM with pre-packed weights, GEMM epilogues (bias, bias+activation,
+// bias+residual), tiled variable-length attention, and buffers planned once and reused.
+// With sparsity on, the batch is packed as [real tokens, hidden]; off, it is padded to
+// [B * max_len, hidden] and the padding rows are computed too (as without nested tensors).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "backends/cpu/packed_linear.h"
+#include "models/encoder_model.h"
+#include "packformer/encoder.h"
+
+namespace packformer {
+
+class Profiler;
+
+class FastEncoder {
+ public:
+  explicit FastEncoder(const EncoderModel& model);
+  ~FastEncoder();
+
+  // Fills output.hidden_states with the real tokens' rows (output.offsets must be set).
+  // Not reentrant: one call at a time (the workspace is shared across calls).
+  void run(const EncoderInput& input, bool packed, EncoderOutput& output, Profiler* profiler);
+
+  // Bytes held by the workspace (activations and GEMM scratch), for reports.
+  size_t workspace_bytes() const;
+
+ private:
+  struct Layer {
+    PackedLinear qkv, attention_output, intermediate, output;
+    const EncoderLayerWeights* weights;  // LayerNorm parameters
+  };
+  struct Workspace {
+    std::vector<float> x, qkv, context, sum, x1, intermediate;
+    std::vector<uint8_t> scratchpad;
+    std::vector<int64_t> row_start, query_rows, key_rows;
+  };
+
+  void plan(int64_t rows_bucket, int64_t batch);
+  void embed(const EncoderInput& input, bool packed, int64_t max_len);
+
+  const EncoderModel& model_;
+  std::vector<Layer> layers_;
+  Workspace ws_;
+};
+
+}  // namespace packformer
