@@ -1,0 +1,92 @@
+// tokenize and detokenize: text lines <-> JSON arrays of token ids, with a model folder's
+// tokenizer or a tokenizer file. detokenize prints each text as a JSON string so that
+// decoded newlines cannot break the one-record-per-line format.
+#include <memory>
+#include <string>
+
+#include "commands.h"
+#include "json_lines.h"
+#include "line_io.h"
+#include "packformer/error.h"
+#include "packformer/tokenizer.h"
+
+namespace packformer::cli {
+namespace {
+
+struct TokenizeOptions {
+  std::string model;
+  std::string tokenizer;
+  std::string input;
+  std::string output;
+  int64_t max_length = 0;
+  bool no_special_tokens = false;
+  bool keep_special_tokens = false;
+};
+
+std::unique_ptr<Tokenizer> open_tokenizer(const TokenizeOptions& o) {
+  if (!o.model.empty() && !o.tokenizer.empty())
+    fail(ErrorKind::InvalidInput, "give either --model or --tokenizer, not both");
+  if (!o.model.empty()) return Tokenizer::from_model_dir(o.model);
+  if (!o.tokenizer.empty()) return Tokenizer::from_file(o.tokenizer);
+  fail(ErrorKind::InvalidInput, "--model DIR or --tokenizer FILE is required");
+}
+
+void add_source_options(CLI::App* command, TokenizeOptions& o) {
+  command->add_option("--model", o.model, "model folder (tokenizer.json, a sentencepiece .model or vocab.txt)");
+  command->add_option("--tokenizer", o.tokenizer, "tokenizer file: tokenizer.json, a .model or vocab.txt");
+  command->add_option("--input", o.input, "input file, one record per line (default: stdin)");
+  command->add_option("--output", o.output, "output file (default: stdout)");
+}
+
+void run_tokenize(const TokenizeOptions& o) {
+  if (o.max_length < 0) fail(ErrorKind::InvalidInput, "--max-length must be >= 0");
+  const auto tokenizer = open_tokenizer(o);
+  EncodeOptions options;
+  options.add_special_tokens = !o.no_special_tokens;
+  options.max_length = static_cast<size_t>(o.max_length);
+  const auto lines = read_lines(o.input);
+  OutputFile out(o.output);
+  std::string record;
+  for (const std::string& line : lines) {
+    const Encoding encoding = tokenizer->encode(line, options);
+    record.assign("[");
+    for (size_t i = 0; i < encoding.ids.size(); ++i) {
+      if (i) record.push_back(',');
+      record += std::to_string(encoding.ids[i]);
+    }
+    record.push_back(']');
+    out.write_line(record);
+  }
+}
+
+void run_detokenize(const TokenizeOptions& o) {
+  const auto tokenizer = open_tokenizer(o);
+  const auto lines = read_lines(o.input);
+  OutputFile out(o.output);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    // An empty array is a valid (empty) sequence here; parse_id_array rejects it.
+    const bool empty = lines[i].find_first_not_of(" \t[]") == std::string::npos && lines[i].find('[') != std::string::npos;
+    const std::vector<int32_t> ids = empty ? std::vector<int32_t>{} : parse_id_array(lines[i], i + 1);
+    out.write_line(json_string(tokenizer->decode(ids, !o.keep_special_tokens)));
+  }
+}
+
+}  // namespace
+
+void register_tokenize_commands(CLI::App& app) {
+  auto options = std::make_shared<TokenizeOptions>();
+
+  CLI::App* tokenize = app.add_subcommand("tokenize", "text lines -> one JSON array of token ids per line");
+  add_source_options(tokenize, *options);
+  tokenize->add_option("--max-length", options->max_length, "truncate to N tokens, special tokens included (0 = off)");
+  tokenize->add_flag("--no-special-tokens", options->no_special_tokens, "do not add [CLS]/[SEP], <s>/</s>, ...");
+  tokenize->callback([options] { run_tokenize(*options); });
+
+  CLI::App* detokenize =
+      app.add_subcommand("detokenize", "JSON arrays of token ids -> one JSON string of text per line");
+  add_source_options(detokenize, *options);
+  detokenize->add_flag("--keep-special-tokens", options->keep_special_tokens, "keep [CLS], <s>, ... in the text");
+  detokenize->callback([options] { run_detokenize(*options); });
+}
+
+}  // namespace packformer::cli
