@@ -34,12 +34,17 @@ RunOptions run_options(const ModelOptions& o) {
   return run;
 }
 
-// Token ids given directly: one JSON array per line, cut to max_length.
+// Token ids given directly: one JSON array per line, cut to max_length. Ids are checked here
+// so that the error names the input line, not the position inside the batch.
 EncoderInput parse_id_lines(const std::vector<std::string>& lines, size_t first, size_t count, int64_t max_length,
-                            size_t& truncated) {
+                            int64_t vocab_size, size_t& truncated) {
   EncoderInput input;
   for (size_t i = first; i < first + count; ++i) {
     std::vector<int32_t> ids = parse_id_array(lines[i], i + 1);
+    for (int32_t id : ids)
+      if (id >= vocab_size)
+        fail(ErrorKind::InvalidInput, "line " + std::to_string(i + 1) + ": token id " + std::to_string(id) +
+                                          " is outside the vocabulary [0, " + std::to_string(vocab_size) + ")");
     if (static_cast<int64_t>(ids.size()) > max_length) {
       ids.resize(static_cast<size_t>(max_length));
       ++truncated;
@@ -100,7 +105,7 @@ void run_task(Task task, const ModelOptions& o) {
     const size_t count = std::min(lines.size() - first, static_cast<size_t>(o.batch_size));
     EncoderInput input;
     if (o.ids) {
-      input = parse_id_lines(lines, first, count, max_length, truncated);
+      input = parse_id_lines(lines, first, count, max_length, info.vocab_size, truncated);
     } else {
       size_t cut = 0;
       input = encoder->tokenize({lines.begin() + first, lines.begin() + first + count}, max_length, &cut);

@@ -11,6 +11,10 @@ What it writes (all deterministic for the pinned versions below):
   wordpiece/                 WordPiece trained here, with a normalizer/pre-tokenizer chain and
                              added tokens that use single_word / lstrip / rstrip / normalized
   spm/                       a sentencepiece BPE model trained with sentencepiece's trainer
+  precompiled/               the real nmt_nfkc charsmap and HF's Precompiled output per line
+  llama/                     Llama-2 style BPE: Prepend/Replace, byte fallback, fuse_unk
+  gpt4/                      cl100k style: Split regex + ByteLevel, ignore_merges
+  metaspace/                 Unigram (tokenizers-trained), Metaspace prepend_scheme "first"
 Each tokenizer folder gets ids.jsonl (one JSON array of ids per corpus line, special tokens
 added) and decoded.jsonl (HF's decode of those ids, skip_special_tokens=True, one JSON string
 per line); some get extra files for truncation/padding settings.
@@ -327,6 +331,91 @@ def build_bpe(texts):
     write_goldens(tok, folder, texts)
 
 
+def build_llama(texts):
+    """Llama-2 style: Prepend/Replace normalizer, no pre-tokenizer, BPE with byte fallback."""
+    from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers, processors, trainers
+
+    folder = os.path.join(OUT, "llama")
+    os.makedirs(folder, exist_ok=True)
+    normalizer = normalizers.Sequence([normalizers.Prepend("\u2581"), normalizers.Replace(" ", "\u2581")])
+    tok = Tokenizer(models.BPE())
+    tok.normalizer = normalizer
+    # A limited alphabet, so that rarer characters really go through byte fallback.
+    trainer = trainers.BpeTrainer(vocab_size=1500, min_frequency=2, special_tokens=["<unk>", "<s>", "</s>"],
+                                  max_token_length=16, limit_alphabet=150, show_progress=False)
+    tok.train_from_iterator(training_texts(texts), trainer)
+    trained = json.loads(tok.to_str())["model"]
+    vocab = dict(trained["vocab"])
+    for b in range(256):  # byte-fallback pieces, as Llama's vocabulary has them
+        vocab.setdefault(f"<0x{b:02X}>", len(vocab))
+    merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in trained["merges"]]
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=merges, unk_token="<unk>", fuse_unk=True, byte_fallback=True))
+    tok.normalizer = normalizer
+    tok.decoder = decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse(),
+                                     decoders.Strip(content=" ", left=1, right=0)])
+    tok.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in ["<unk>", "<s>", "</s>"]])
+    tok.post_processor = processors.TemplateProcessing(single="<s> $A", pair="<s> $A <s> $B",
+                                                       special_tokens=[("<s>", tok.token_to_id("<s>"))])
+    tok.save(os.path.join(folder, "tokenizer.json"))
+    tok = Tokenizer.from_file(os.path.join(folder, "tokenizer.json"))
+    write_goldens(tok, folder, texts)
+
+
+GPT4_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+                r"|\s*[\r\n]+|\s+(?!\S)|\s+")
+
+
+def build_gpt4(texts):
+    """cl100k style: NFC, a Split regex then ByteLevel without its own regex, ignore_merges."""
+    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+
+    folder = os.path.join(OUT, "gpt4")
+    os.makedirs(folder, exist_ok=True)
+    tok = Tokenizer(models.BPE(ignore_merges=True))
+    tok.normalizer = normalizers.NFC()
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(GPT4_PATTERN), behavior="isolated", invert=False),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    ])
+    tok.decoder = decoders.ByteLevel()
+    tok.post_processor = processors.ByteLevel(trim_offsets=False)
+    trainer = trainers.BpeTrainer(vocab_size=1500, min_frequency=2, special_tokens=["<|endoftext|>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    tok.train_from_iterator(training_texts(texts), trainer)
+    tok.save(os.path.join(folder, "tokenizer.json"))
+    tok = Tokenizer.from_file(os.path.join(folder, "tokenizer.json"))
+    write_goldens(tok, folder, texts)
+
+
+def build_metaspace(texts):
+    """A Unigram trained by tokenizers with Metaspace(prepend_scheme="first") and specials, so
+    that text after a leading special token gets no prefix; NFKC + Strip normalizers."""
+    from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+
+    folder = os.path.join(OUT, "metaspace")
+    os.makedirs(folder, exist_ok=True)
+    tok = Tokenizer(models.Unigram())
+    tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Strip(left=False, right=True)])
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="first", split=True),
+        pre_tokenizers.Digits(individual_digits=False),
+    ])
+    tok.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="first", split=True)
+    trainer = trainers.UnigramTrainer(vocab_size=1500, special_tokens=["<pad>", "<unk>", "<s>", "</s>"],
+                                      unk_token="<unk>", show_progress=False)
+    # Seeds only: characters outside them become (fused) unknowns.
+    tok.train_from_iterator(training_texts([]), trainer)
+    tok.add_special_tokens([AddedToken("<mask>", lstrip=True, rstrip=True, special=True, normalized=False)])
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s>:1 $A:2 </s>:3", pair="<s> $A </s> $B:1 </s>:1",
+        special_tokens=[("<s>", tok.token_to_id("<s>")), ("</s>", tok.token_to_id("</s>"))])
+    tok.save(os.path.join(folder, "tokenizer.json"))
+    tok = Tokenizer.from_file(os.path.join(folder, "tokenizer.json"))
+    write_goldens(tok, folder, texts)
+    # type ids from the template (1 / 2 / 3) for the first lines
+    write_jsonl(os.path.join(folder, "type_ids.jsonl"), [e.type_ids for e in tok.encode_batch(texts[:100])])
+
+
 def build_wordpiece(texts):
     from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
@@ -471,7 +560,7 @@ def build_spm(texts):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minilm", default=DEFAULT_MINILM, help="all-MiniLM-L6-v2 tokenizer.json to copy")
-    parser.add_argument("--only", nargs="*", help="build only these: minilm bpe wordpiece unigram spm")
+    parser.add_argument("--only", nargs="*", help="build only these: minilm bpe wordpiece unigram spm llama gpt4 metaspace")
     args = parser.parse_args(argv)
     check_versions()
     os.makedirs(OUT, exist_ok=True)
@@ -481,7 +570,8 @@ def main(argv=None):
     texts = corpus_texts(lines)
     builders = {"minilm": lambda: build_minilm(texts, args.minilm), "bpe": lambda: build_bpe(texts),
                 "wordpiece": lambda: build_wordpiece(texts), "unigram": lambda: build_unigram(texts),
-                "spm": lambda: build_spm(texts)}
+                "spm": lambda: build_spm(texts), "llama": lambda: build_llama(texts),
+                "gpt4": lambda: build_gpt4(texts), "metaspace": lambda: build_metaspace(texts)}
     for name, build in builders.items():
         if args.only and name not in args.only:
             continue

@@ -22,8 +22,12 @@ JsonFile::JsonFile(const std::filesystem::path& path, bool require_object) : pat
   if (!in) fail(ErrorKind::InvalidModel, path.string() + ": cannot open");
   std::stringstream text;
   text << in.rdbuf();
+  // nlohmann's lexer takes a NUL byte for the end of input and would ignore whatever follows.
+  const std::string content = text.str();
+  if (content.find('\0') != std::string::npos)
+    fail(ErrorKind::InvalidModel, path.string() + ": not valid JSON: it contains a NUL byte");
   try {
-    root_ = nlohmann::json::parse(text.str());
+    root_ = nlohmann::json::parse(content);
   } catch (const nlohmann::json::exception& e) {
     fail(ErrorKind::InvalidModel, path.string() + ": not valid JSON: " + e.what());
   }

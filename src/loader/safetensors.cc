@@ -86,6 +86,9 @@ void SafetensorsFile::parse_header() {
   const uint64_t data_size = file_size - data_start_;
 
   const char* header_begin = reinterpret_cast<const char*>(file_->data() + 8);
+  // nlohmann's lexer takes a NUL byte for the end of input and would ignore whatever follows.
+  if (std::memchr(header_begin, '\0', header_size) != nullptr)
+    invalid(path_, "header is not valid JSON: it contains a NUL byte");
   nlohmann::json header;
   try {
     header = nlohmann::json::parse(header_begin, header_begin + header_size);

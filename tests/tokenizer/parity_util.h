@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "packformer/error.h"
 #include "packformer/tokenizer.h"
 
 namespace packformer::test {

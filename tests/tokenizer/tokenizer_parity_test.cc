@@ -46,7 +46,16 @@ TEST_P(JsonParity, Decode) {
   check_decode(*load(name + "/tokenizer.json"), name + "/ids.jsonl", name + "/decoded.jsonl");
 }
 
-INSTANTIATE_TEST_SUITE_P(Tokenizers, JsonParity, ::testing::Values("minilm", "bpe", "unigram", "wordpiece"));
+INSTANTIATE_TEST_SUITE_P(Tokenizers, JsonParity, ::testing::Values("minilm", "bpe", "unigram", "wordpiece", "llama", "gpt4",
+                                                                     "metaspace"));
+
+TEST(TokenizerParity, TemplateTypeIds) {
+  const auto tokenizer = load("metaspace/tokenizer.json");
+  const auto corpus = read_corpus();
+  const auto golden = read_jsonl(tokenizer_data("metaspace/type_ids.jsonl"));
+  for (size_t i = 0; i < golden.size(); ++i)
+    EXPECT_EQ(tokenizer->encode(corpus[i]).type_ids, golden[i].get<std::vector<int32_t>>()) << "line " << i + 1;
+}
 
 TEST(TokenizerParity, MiniLmWithFileSettings) {
   EncodeOptions options;
