@@ -1,0 +1,210 @@
+// Behaviour the parity corpus does not pin down by itself: invalid input, bad files, folder
+// detection, settings, threads, and the mismatches found while reaching parity.
+#include <filesystem>
+#include <thread>
+
+#include "parity_util.h"
+#include "tokenizer/tokenizer_json.h"
+
+namespace packformer::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::unique_ptr<Tokenizer> load(const std::string& relative) { return Tokenizer::from_file(tokenizer_data(relative)); }
+
+// The message of the packformer::Error `f` throws ("" if none).
+template <typename F>
+std::string error_of(F&& f, ErrorKind* kind = nullptr) {
+  try {
+    f();
+  } catch (const Error& e) {
+    if (kind) *kind = e.kind();
+    return e.what();
+  }
+  return "";
+}
+
+nlohmann::json load_json(const std::string& relative) { return nlohmann::json::parse(read_file(tokenizer_data(relative))); }
+
+std::unique_ptr<Tokenizer> from_json(const nlohmann::json& json) {
+  return tokenizer::load_tokenizer_json(json.dump(), "tokenizer.json");
+}
+
+TEST(Tokenizer, InvalidUtf8BecomesReplacementCharacter) {
+  const auto bpe = load("bpe/tokenizer.json");
+  EXPECT_EQ(bpe->encode("a\xff" "b").ids, bpe->encode("a\xEF\xBF\xBD" "b").ids);
+  // One U+FFFD per maximal ill-formed subpart: E2 82 is one, the lone 28 is ASCII.
+  EXPECT_EQ(bpe->encode("\xE2\x82(").ids, bpe->encode("\xEF\xBF\xBD(").ids);
+  EXPECT_EQ(bpe->encode("\xF0\x9F\x98").ids, bpe->encode("\xEF\xBF\xBD").ids);
+  EXPECT_EQ(bpe->encode("\xED\xA0\x80").ids, bpe->encode("\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD").ids);
+  const auto spm = Tokenizer::from_model_dir(tokenizer_data("spm"));
+  EXPECT_NO_THROW(spm->encode("\xC0\xAF\xFF"));
+}
+
+TEST(Tokenizer, SpecialTokensAndDecode) {
+  const auto minilm = load("minilm/tokenizer.json");
+  const auto encoding = minilm->encode("Hello world");
+  EXPECT_EQ(encoding.ids, (std::vector<int32_t>{101, 7592, 2088, 102}));
+  EXPECT_EQ(encoding.special_tokens_mask, (std::vector<uint8_t>{1, 0, 0, 1}));
+  EXPECT_EQ(minilm->decode(encoding.ids, false), "[CLS] hello world [SEP]");
+  EXPECT_EQ(minilm->decode(encoding.ids, true), "hello world");
+  EXPECT_EQ(minilm->pad_id(), 0);
+  EXPECT_EQ(minilm->vocab_size(), 30522u);
+  EXPECT_EQ(minilm->token_to_id("[MASK]"), 103);
+}
+
+TEST(Tokenizer, NormalizedAddedTokenDecodesToItsNormalizedForm) {
+  // Found while reaching parity: HF decodes a normalized added token ("<ENT>" under a
+  // Lowercase normalizer) as its normalized text.
+  const auto wordpiece = load("wordpiece/tokenizer.json");
+  const auto ids = wordpiece->encode("x <ENT> hello world [NL]   y").ids;
+  EXPECT_EQ(ids, (std::vector<int32_t>{2, 71, 3494, 3493, 3495, 72, 3}));
+  EXPECT_EQ(wordpiece->decode({3494}, true), "<ent>");
+}
+
+TEST(Tokenizer, TruncationKeepsSpecialTokensAndHonoursSide) {
+  auto minilm = load("minilm/tokenizer.json");
+  EncodeOptions options;
+  options.max_length = 5;
+  const auto right = minilm->encode("the quick brown fox jumps over", options);
+  EXPECT_TRUE(right.truncated);
+  EXPECT_EQ(right.ids.size(), 5u);
+  EXPECT_EQ(right.ids.front(), 101);
+  EXPECT_EQ(right.ids.back(), 102);
+  minilm->set_truncation(TruncationSettings{5, TruncationSide::Left});
+  EXPECT_EQ(minilm->encode("the quick brown fox jumps over", options).ids,
+            (std::vector<int32_t>{101, 4419, 14523, 2058, 102}));
+  options.max_length = 1;  // fewer than the two special tokens
+  ErrorKind kind{};
+  EXPECT_NE(error_of([&] { minilm->encode("hello", options); }, &kind), "");
+  EXPECT_EQ(kind, ErrorKind::InvalidInput);
+}
+
+TEST(Tokenizer, FileSettingsPadAndTruncate) {
+  const auto minilm = load("minilm/tokenizer.json");
+  ASSERT_TRUE(minilm->truncation().has_value());
+  EXPECT_EQ(minilm->truncation()->max_length, 128u);
+  ASSERT_TRUE(minilm->padding().has_value());
+  EncodeOptions options;
+  options.use_file_settings = true;
+  const auto padded = minilm->encode("hello", options);
+  EXPECT_EQ(padded.ids.size(), 128u);
+  EXPECT_EQ(padded.attention_mask[2], 1);
+  EXPECT_EQ(padded.attention_mask[3], 0);
+  EXPECT_EQ(padded.ids[3], 0);
+  // Without the option neither applies.
+  EXPECT_EQ(minilm->encode("hello").ids.size(), 3u);
+}
+
+TEST(Tokenizer, MergesAsStringsOrPairsAreTheSame) {
+  nlohmann::json pairs = load_json("bpe/tokenizer.json");
+  ASSERT_TRUE(pairs["model"]["merges"][0].is_array());
+  nlohmann::json strings = pairs;
+  for (auto& merge : strings["model"]["merges"]) merge = merge[0].get<std::string>() + " " + merge[1].get<std::string>();
+  const auto a = from_json(pairs), b = from_json(strings);
+  const auto corpus = read_corpus();
+  for (size_t i = 0; i < 300; ++i) ASSERT_EQ(a->encode(corpus[i]).ids, b->encode(corpus[i]).ids) << "line " << i + 1;
+}
+
+TEST(Tokenizer, BadFilesNameTheFileAndField) {
+  nlohmann::json json = load_json("minilm/tokenizer.json");
+  json["model"]["vocab"] = nlohmann::json::array();
+  EXPECT_EQ(error_of([&] { from_json(json); }), "tokenizer.json: model.vocab: expected an object");
+
+  json = load_json("minilm/tokenizer.json");
+  json["normalizer"]["type"] = "Mystery";
+  ErrorKind kind{};
+  EXPECT_NE(error_of([&] { from_json(json); }, &kind).find("normalizer.type: normalizer 'Mystery' is not supported"),
+            std::string::npos);
+  EXPECT_EQ(kind, ErrorKind::Unsupported);
+
+  json = load_json("bpe/tokenizer.json");
+  json["model"]["merges"][0] = nlohmann::json::array({"no-such-token", "x"});
+  EXPECT_NE(error_of([&] { from_json(json); }).find("not in model.vocab"), std::string::npos);
+
+  json = load_json("bpe/tokenizer.json");
+  json["model"]["merges"][0] = "three part merge";
+  EXPECT_NE(error_of([&] { from_json(json); }).find("model.merges[0]"), std::string::npos);
+
+  json = load_json("unigram/tokenizer.json");
+  json["model"]["vocab"][5] = "not a pair";
+  EXPECT_NE(error_of([&] { from_json(json); }).find("model.vocab[5]: expected [token, score]"), std::string::npos);
+
+  json = load_json("gpt4/tokenizer.json");
+  json["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = "(unclosed";
+  EXPECT_NE(error_of([&] { from_json(json); }).find("pre_tokenizer.pretokenizers[0].pattern.Regex: invalid regex"),
+            std::string::npos);
+
+  EXPECT_NE(error_of([] { tokenizer::load_tokenizer_json("{not json", "tokenizer.json"); }).find("not valid JSON"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { tokenizer::load_tokenizer_json("[]", "tokenizer.json"); }), "");
+}
+
+TEST(Tokenizer, MissingUnknownTokenIsAnErrorOnlyWhenNeeded) {
+  nlohmann::json json = load_json("wordpiece/tokenizer.json");
+  json["model"]["unk_token"] = "[NOPE]";
+  const auto wordpiece = from_json(json);
+  EXPECT_NO_THROW(wordpiece->encode("hello"));
+  ErrorKind kind{};
+  EXPECT_NE(error_of([&] { wordpiece->encode("\xE4\xB8\x80\xE4\xB8\x81\xE4\xB8\x82 zzzzqqqq"); }, &kind), "");
+  EXPECT_EQ(kind, ErrorKind::InvalidModel);
+}
+
+TEST(Tokenizer, FolderDetection) {
+  const fs::path root = fs::temp_directory_path() / ("packformer_tok_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "spm");
+  fs::copy_file(tokenizer_data("spm/sentencepiece.bpe.model"), root / "spm" / "other_name.model");
+  const auto spm = Tokenizer::from_model_dir(root / "spm");
+  EXPECT_EQ(spm->encode("hello").ids.front(), 0);  // fairseq <s>
+  EXPECT_EQ(spm->pad_id(), 1);
+
+  fs::create_directories(root / "cased");
+  fs::copy_file(tokenizer_data("minilm_vocab/vocab.txt"), root / "cased" / "vocab.txt");
+  const auto uncased = Tokenizer::from_model_dir(root / "cased");  // no tokenizer_config: lower-cased
+  EXPECT_EQ(uncased->encode("HELLO").ids, (std::vector<int32_t>{101, 7592, 102}));
+  std::ofstream(root / "cased" / "tokenizer_config.json") << R"({"do_lower_case": false})";
+  const auto cased = Tokenizer::from_model_dir(root / "cased");
+  EXPECT_NE(cased->encode("HELLO").ids, uncased->encode("HELLO").ids);
+
+  fs::create_directories(root / "empty");
+  ErrorKind kind{};
+  EXPECT_NE(error_of([&] { Tokenizer::from_model_dir(root / "empty"); }, &kind).find("no tokenizer"), std::string::npos);
+  EXPECT_EQ(kind, ErrorKind::InvalidModel);
+  EXPECT_NE(error_of([&] { Tokenizer::from_file(root / "missing.json"); }), "");
+  std::ofstream(root / "bad.model") << "not a model";
+  EXPECT_NE(error_of([&] { Tokenizer::from_file(root / "bad.model"); }), "");
+  fs::remove_all(root);
+}
+
+TEST(Tokenizer, ConcurrentEncodesAgreeWithSerial) {
+  for (const char* name : {"bpe", "unigram", "minilm"}) {
+    const auto tok = load(std::string(name) + "/tokenizer.json");
+    const auto corpus = read_corpus();
+    std::vector<std::vector<int32_t>> serial;
+    for (const auto& line : corpus) serial.push_back(tok->encode(line).ids);
+    std::vector<std::vector<std::vector<int32_t>>> results(3);
+    std::vector<std::thread> threads;
+    for (size_t t = 0; t < results.size(); ++t)
+      threads.emplace_back([&, t] {
+        for (const auto& line : corpus) results[t].push_back(tok->encode(line).ids);
+      });
+    for (auto& thread : threads) thread.join();
+    for (const auto& result : results) EXPECT_EQ(result, serial) << name;
+  }
+}
+
+TEST(Tokenizer, EmptyAndWhitespaceInput) {
+  const auto minilm = load("minilm/tokenizer.json");
+  EXPECT_EQ(minilm->encode("").ids, (std::vector<int32_t>{101, 102}));
+  EXPECT_EQ(minilm->encode(" \t\n ").ids, (std::vector<int32_t>{101, 102}));
+  EncodeOptions plain;
+  plain.add_special_tokens = false;
+  EXPECT_TRUE(minilm->encode("", plain).ids.empty());
+  EXPECT_EQ(minilm->decode({}, true), "");
+  EXPECT_EQ(minilm->decode({999999999, -5}, true), "");  // unknown ids are skipped
+}
+
+}  // namespace
+}  // namespace packformer::test
