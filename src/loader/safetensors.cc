@@ -183,7 +183,7 @@ std::vector<float> SafetensorsFile::to_f32(const TensorInfo& info) const {
   const uint8_t* p = data(info);
   std::vector<float> out(n);
   switch (info.dtype) {
-    case DType::F32: std::memcpy(out.data(), p, n * 4); break;
+    case DType::F32: if (n > 0) std::memcpy(out.data(), p, n * 4); break;  // memcpy(nullptr, .., 0) is UB
     case DType::F16: for (size_t i = 0; i < n; ++i) out[i] = half_to_float(load<uint16_t>(p + 2 * i)); break;
     case DType::BF16: for (size_t i = 0; i < n; ++i) out[i] = bfloat16_to_float(load<uint16_t>(p + 2 * i)); break;
     case DType::F64: for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(load<double>(p + 8 * i)); break;
