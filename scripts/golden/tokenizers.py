@@ -166,6 +166,18 @@ BLOCKS = [(0x41, 0x7A), (0xC0, 0x24F), (0x300, 0x36F), (0x370, 0x3FF), (0x400, 0
           (0x4E00, 0x4FFF), (0xAC00, 0xAD00), (0xF900, 0xFAFF), (0xFB00, 0xFB4F), (0xFE30, 0xFE4F),
           (0xFF00, 0xFFEF), (0x1D400, 0x1D4FF), (0x1F300, 0x1F6FF), (0x20000, 0x20100)]
 
+# Characters on which HF's Unicode versions differ from utf8proc's (see unicode_tables.h): new
+# punctuation BERT does not split, Unicode 16 letters/digits/case pairs, code points HF's
+# normalization tables do not know, marks its old tables do not strip.
+UNICODE_EDGES = [
+    "end\u061dmark and cornish\u2e4fdivider and \u2e43dash",
+    "egyptian \U00013763\U000136ac hieroglyphs and garay \U00010d50\U00010d70 and digits \U0001ccf1\U00016d70",
+    "reiwa \u32ff and \ua7f2\ua7f3 modifier letters, dives akuru \U00011938",
+    "new case pairs \u1c89 \ua7cb \ua7dc \U00010d50",
+    "marks a\u1ac1 e\u1df6 \u0898 \u08ca and formats \u0890 \U00013430",
+    "Ⓐ circled \U0001f130 squared and \u200c\u200d joiners",
+]
+
 INVALID_UTF8 = [b"\xff", b"\xc3\x28", b"\xa0\xa1", b"\xe2\x28\xa1", b"\xe2\x82\x28",
                 b"\xf0\x28\x8c\xbc", b"\xf0\x90\x28\xbc", b"\xed\xa0\x80", b"\xc0\xaf",
                 b"\xf4\x90\x80\x80", b"\xe2\x82", b"\xf0\x9f\x98"]
@@ -239,6 +251,8 @@ def build_corpus():
     lines = [s.encode("utf-8") for s in SEEDS]
     for special in SPECIAL_LIKE:
         lines.append(special.encode("utf-8"))
+    for edge in UNICODE_EDGES:
+        lines.append(edge.encode("utf-8"))
     for bad in INVALID_UTF8:
         lines.append(b"invalid " + bad + b" utf-8 " + bad)
         lines.append(bad)
@@ -557,12 +571,190 @@ def build_spm(texts):
     write_jsonl(os.path.join(folder, "decoded.jsonl"), [sp.decode(sp.encode(t)) for t in texts])
 
 
+# ---------------------------------------------------------------------------------------------
+# Unicode tables: where HF tokenizers' Unicode data differs from utf8proc's
+
+TABLES_CC = os.path.join(REPO, "src", "tokenizer", "unicode_tables.cc")
+
+
+def build_unicode_tables():
+    """Probes every code point through HF's components and writes src/tokenizer/unicode_tables.cc.
+
+    HF mixes Unicode versions: the unicode_categories crate (BERT punctuation/control/marks) and
+    the normalization crate are years old, Oniguruma and Rust's std/regex are newer than
+    utf8proc's. packformer uses utf8proc's tables plus these per-code-point corrections."""
+    import ctypes
+    import ctypes.util
+
+    from tokenizers import normalizers, pre_tokenizers
+
+    lib = ctypes.CDLL(ctypes.util.find_library("utf8proc") or "libutf8proc.so.2")
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    lib.utf8proc_category.restype = ctypes.c_int
+    lib.utf8proc_tolower.restype = ctypes.c_int
+    for form in ("NFD", "NFKD", "NFC", "NFKC"):
+        getattr(lib, "utf8proc_" + form).restype = ctypes.c_void_p
+    lib.utf8proc_unicode_version.restype = ctypes.c_char_p
+    cats = ["Cn", "Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No", "Pc", "Pd", "Ps", "Pe", "Pi",
+            "Pf", "Po", "Sm", "Sc", "Sk", "So", "Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Co"]
+
+    def cat(c):
+        return cats[lib.utf8proc_category(c)]
+
+    def up(form, text):
+        ptr = getattr(lib, "utf8proc_" + form)(text.encode("utf-8") + b"\0")
+        out = ctypes.string_at(ptr).decode("utf-8")
+        libc.free(ctypes.c_void_p(ptr))
+        return out
+
+    cps = [c for c in range(0x80, 0x110000) if not 0xD800 <= c <= 0xDFFF]
+    white = {0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000} | set(range(0x2000, 0x200B))
+
+    def chunks(seq, n=3000):
+        for i in range(0, len(seq), n):
+            yield seq[i:i + n]
+
+    def per_char(normalizer):  # HF output for each code point alone
+        out = {}
+        for ch in chunks(cps, 5000):
+            results = normalizer.normalize_str("#|#".join(chr(c) for c in ch)).split("#|#")
+            assert len(results) == len(ch)
+            out.update(zip(ch, results))
+        return out
+
+    def split_classes(pre_tokenizer, pattern, probe_len, classify):
+        """Runs `pattern` (a format with {c}) for each code point, classifies from the piece offsets."""
+        result = {}
+        for ch in chunks(cps):
+            text = "".join(pattern.format(c=chr(c)) for c in ch)
+            spans = {a: b for _, (a, b) in pre_tokenizer.pre_tokenize_str(text)}
+            for i, c in enumerate(ch):
+                result[c] = classify(spans, probe_len * i)
+        return result
+
+    tables = {}
+    # BERT punctuation (BertPreTokenizer, Punctuation): "a" c "a" isolates c when it is punctuation.
+    bert = split_classes(pre_tokenizers.BertPreTokenizer(), "a{c}", 2,
+                         lambda spans, o: spans.get(o + 1) == o + 2)
+    tables["BertPunctuation"] = {c for c in cps if bert[c] != cat(c).startswith("P") and c not in white}
+    # BERT control characters (clean_text drops them).
+    clean = per_char(normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=False, strip_accents=False,
+                                                lowercase=False))
+    tables["BertControl"] = {c for c in cps if c != 0xFFFD and (clean[c] == "") != (cat(c) in ("Cc", "Cf", "Co"))}
+    # Non-spacing marks BERT's accent stripping drops (code points NFD leaves alone).
+    strip = per_char(normalizers.BertNormalizer(clean_text=False, handle_chinese_chars=False, strip_accents=True,
+                                                lowercase=False))
+    tables["BertNonspacingMark"] = {c for c in cps if up("NFD", chr(c)) == chr(c)
+                                    and (strip[c] == "") != (cat(c) == "Mn")}
+    # Combining marks the StripAccents normalizer drops.
+    accents = per_char(normalizers.StripAccents())
+    tables["CombiningMark"] = {c for c in cps if (accents[c] == "") != (cat(c) in ("Mn", "Mc", "Me"))}
+    # \p{L} and \p{N} of the GPT-2 regex (Oniguruma).
+    gpt2 = split_classes(pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True), "!x{c}1", 4,
+                         lambda spans, o: "L" if spans.get(o + 1) == o + 3 else "N" if spans.get(o + 2) == o + 4
+                         else "O")
+    tables["Letter"] = {c for c in cps if (gpt2[c] == "L") != cat(c).startswith("L")}
+    tables["Number"] = {c for c in cps if (gpt2[c] == "N") != cat(c).startswith("N")}
+    # \w of the Whitespace pre-tokenizer (Rust regex): "x" c "x" stays one piece.
+    word = split_classes(pre_tokenizers.Whitespace(), "x{c}x!", 4, lambda spans, o: spans.get(o) == o + 3)
+    circled = set(range(0x24B6, 0x24EA)) | set(range(0x1F130, 0x1F14A)) | set(range(0x1F150, 0x1F16A)) | set(
+        range(0x1F170, 0x1F18A))
+    ours_word = {c for c in cps if cat(c) in ("Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "Pc")}
+    ours_word |= {0x200C, 0x200D} | circled
+    tables["WordChar"] = {c for c in cps if word[c] != (c in ours_word)}
+    # char::is_numeric of the Digits pre-tokenizer.
+    digits = split_classes(pre_tokenizers.Digits(individual_digits=True), "x{c}x", 3,
+                           lambda spans, o: spans.get(o + 1) == o + 2)
+    tables["Numeric"] = {c for c in cps if digits[c] != cat(c).startswith("N")}
+    # Code points HF's normalization tables do not know (left alone, and a barrier to reordering).
+    frozen = {}
+    for form, forms in (("Canonical", ("NFD", "NFC")), ("Compat", ("NFKD", "NFKC"))):
+        found = set()
+        for f in forms:
+            hf = per_char(getattr(normalizers, f)())
+            found |= {c for c in cps if hf[c] != up(f, chr(c))}
+            assert all(hf[c] == chr(c) for c in found if c in hf and hf[c] != up(f, chr(c))), f
+        marks = [c for c in cps if unicodedata_combining(c)]
+        nfd = getattr(normalizers, forms[0])()
+        for ch in chunks(marks, 2000):
+            results = nfd.normalize_str("#|#".join("a" + chr(c) + "\u0316" for c in ch)).split("#|#")
+            found |= {c for c, r in zip(ch, results) if r != up(forms[0], "a" + chr(c) + "\u0316")}
+        frozen[form] = found
+    tables["CanonicalFrozen"] = frozen["Canonical"]
+    tables["CompatFrozen"] = frozen["Compat"]
+    lowercase = per_char(normalizers.Lowercase())
+    lower_overrides = {}
+    for c in cps:
+        ours = "i\u0307" if c == 0x130 else chr(lib.utf8proc_tolower(c))
+        if lowercase[c] != ours:
+            lower_overrides[c] = lowercase[c]
+
+    def ranges(values):
+        out = []
+        for c in sorted(values):
+            if out and out[-1][1] == c - 1:
+                out[-1][1] = c
+            else:
+                out.append([c, c])
+        return out
+
+    lines = ["// Generated by scripts/golden/tokenizers.py --unicode-tables; do not edit.",
+             "// Code points where Hugging Face tokenizers' Unicode data differs from utf8proc " +
+             lib.utf8proc_unicode_version().decode() + "'s",
+             "// (tokenizers 0.23.3 probed code point by code point; see unicode_tables.h).",
+             '#include "tokenizer/unicode_tables.h"', "", "namespace packformer::tokenizer {", "namespace {", ""]
+    for name, values in tables.items():
+        rs = ranges(values)
+        lines.append(f"constexpr CodePointRange k{name}Ranges[] = {{")
+        lines.extend("    " + chunk for chunk in wrap_items([f"{{0x{a:X}, 0x{b:X}}}" for a, b in rs]
+                                                          or ["{0x110000, 0x110000}"]))
+        lines.append("};")
+        lines.append("")
+    lines.append("constexpr CaseOverride kLowercase[] = {")
+    items = ["{0x%X, {%s}}" % (c, ", ".join("0x%X" % ord(x) for x in v) or "0") for c, v in
+             sorted(lower_overrides.items())]
+    lines.extend("    " + chunk for chunk in wrap_items(items or ["{0x110000, {0}}"]))
+    lines += ["};", "", "}  // namespace", ""]
+    for name, values in tables.items():
+        count = len(ranges(values))
+        lines.append(f"const CodePointSet k{name}Flips{{k{name}Ranges, {count}}};")
+    lines.append(f"const CaseOverride* const kLowercaseOverrides = kLowercase;")
+    lines.append(f"const size_t kLowercaseOverrideCount = {len(lower_overrides)};")
+    lines += ["", "}  // namespace packformer::tokenizer", ""]
+    with open(TABLES_CC, "w") as f:
+        f.write("\n".join(lines))
+    print({name: len(values) for name, values in tables.items()}, "lowercase", len(lower_overrides), file=sys.stderr)
+
+
+def unicodedata_combining(c):
+    import unicodedata
+
+    return unicodedata.combining(chr(c)) != 0
+
+
+def wrap_items(items, width=110):
+    out, line = [], ""
+    for item in items:
+        if line and len(line) + len(item) + 2 > width:
+            out.append(line + ",")
+            line = ""
+        line = item if not line else line + ", " + item
+    if line:
+        out.append(line + ",")
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minilm", default=DEFAULT_MINILM, help="all-MiniLM-L6-v2 tokenizer.json to copy")
     parser.add_argument("--only", nargs="*", help="build only these: minilm bpe wordpiece unigram spm llama gpt4 metaspace")
+    parser.add_argument("--unicode-tables", action="store_true",
+                        help="regenerate src/tokenizer/unicode_tables.cc instead of the goldens")
     args = parser.parse_args(argv)
     check_versions()
+    if args.unicode_tables:
+        build_unicode_tables()
+        return 0
     os.makedirs(OUT, exist_ok=True)
     lines = build_corpus()
     with open(os.path.join(OUT, "corpus.txt"), "wb") as f:

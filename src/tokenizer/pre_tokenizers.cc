@@ -143,7 +143,7 @@ void PunctuationPreTokenizer::pre_tokenize(Pieces& pieces) const {
 }
 
 void DigitsPreTokenizer::pre_tokenize(Pieces& pieces) const {
-  split_each(pieces, [](char32_t cp) { return is_number(cp); },
+  split_each(pieces, [](char32_t cp) { return is_numeric(cp); },
              individual_digits_ ? SplitBehavior::Isolated : SplitBehavior::Contiguous);
 }
 

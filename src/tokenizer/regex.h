@@ -27,6 +27,10 @@ class Regex {
   std::unique_ptr<Impl> impl_;
 };
 
+// Widens \p{L} and \p{N} in `pattern` with the code points Oniguruma (HF's regex engine,
+// newer Unicode) counts as letters/numbers and PCRE2 does not, so both engines agree.
+std::string widen_unicode_classes(const std::string& pattern);
+
 // Escapes `literal` so that it matches itself in a PCRE2 pattern.
 std::string regex_escape(std::string_view literal);
 

@@ -2,10 +2,12 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 
 #include "packformer/error.h"
+#include "tokenizer/unicode_tables.h"
 #include "tokenizer/utf8.h"
 
 namespace packformer::tokenizer {
@@ -20,6 +22,32 @@ bool is_ascii_only(std::string_view text) {
     if (static_cast<unsigned char>(c) >= 0x80) return false;
   return true;
 }
+
+// \w from utf8proc's categories, before the corrections.
+bool is_word_char_base(char32_t cp) {
+  if (cp == 0x200C || cp == 0x200D) return true;  // Join_Control
+  // Other_Alphabetic symbols (circled and squared Latin letters).
+  if ((cp >= 0x24B6 && cp <= 0x24E9) || (cp >= 0x1F130 && cp <= 0x1F149) ||
+      (cp >= 0x1F150 && cp <= 0x1F169) || (cp >= 0x1F170 && cp <= 0x1F189))
+    return true;
+  switch (category(cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_PC:
+      return true;
+    default:
+      return false;
+  }
+}
+
 
 }  // namespace
 
@@ -48,57 +76,47 @@ bool is_bert_punctuation(char32_t cp) {
   if (cp < 0x80)
     return (cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) ||
            (cp >= 123 && cp <= 126);
-  return is_punctuation(cp);
+  return is_punctuation(cp) != kBertPunctuationFlips.contains(cp);
 }
 
 bool is_other(char32_t cp) {
   const auto c = category(cp);
-  return c == UTF8PROC_CATEGORY_CC || c == UTF8PROC_CATEGORY_CF || c == UTF8PROC_CATEGORY_CO;
+  return (c == UTF8PROC_CATEGORY_CC || c == UTF8PROC_CATEGORY_CF || c == UTF8PROC_CATEGORY_CO) !=
+         kBertControlFlips.contains(cp);
 }
 
-bool is_mark_nonspacing(char32_t cp) { return cp >= 0x300 && category(cp) == UTF8PROC_CATEGORY_MN; }
+bool is_mark_nonspacing(char32_t cp) {
+  return cp >= 0x300 && (category(cp) == UTF8PROC_CATEGORY_MN) != kBertNonspacingMarkFlips.contains(cp);
+}
 
 bool is_mark(char32_t cp) {
   if (cp < 0x300) return false;
   const auto c = category(cp);
-  return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME;
+  return (c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME) !=
+         kCombiningMarkFlips.contains(cp);
 }
 
 bool is_letter(char32_t cp) {
   if (cp < 0x80) return (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
   const auto c = category(cp);
-  return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
+  return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) != kLetterFlips.contains(cp);
 }
 
 bool is_number(char32_t cp) {
   if (cp < 0x80) return cp >= '0' && cp <= '9';
   const auto c = category(cp);
-  return c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO;
+  return (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO) != kNumberFlips.contains(cp);
+}
+
+bool is_numeric(char32_t cp) {
+  if (cp < 0x80) return cp >= '0' && cp <= '9';
+  const auto c = category(cp);
+  return (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO) != kNumericFlips.contains(cp);
 }
 
 bool is_word_char(char32_t cp) {
   if (cp < 0x80) return is_letter(cp) || (cp >= '0' && cp <= '9') || cp == '_';
-  if (cp == 0x200C || cp == 0x200D) return true;  // Join_Control
-  // Other_Alphabetic symbols (circled and squared Latin letters).
-  if ((cp >= 0x24B6 && cp <= 0x24E9) || (cp >= 0x1F130 && cp <= 0x1F149) ||
-      (cp >= 0x1F150 && cp <= 0x1F169) || (cp >= 0x1F170 && cp <= 0x1F189))
-    return true;
-  switch (category(cp)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_PC:
-      return true;
-    default:
-      return false;
-  }
+  return is_word_char_base(cp) != kWordCharFlips.contains(cp);
 }
 
 bool is_chinese_char(char32_t cp) {
@@ -117,6 +135,17 @@ void append_lowercase(std::string& out, char32_t cp) {
     out.append("i\xCC\x87");
     return;
   }
+  if (kLowercaseOverrideCount > 0 && cp >= kLowercaseOverrides[0].from &&
+      cp <= kLowercaseOverrides[kLowercaseOverrideCount - 1].from) {
+    const CaseOverride* end = kLowercaseOverrides + kLowercaseOverrideCount;
+    const CaseOverride* it = std::lower_bound(kLowercaseOverrides, end, cp,
+                                              [](const CaseOverride& o, char32_t v) { return o.from < v; });
+    if (it != end && it->from == cp) {
+      for (char32_t c : it->to)
+        if (c != 0) append_utf8(out, c);
+      return;
+    }
+  }
   append_utf8(out, static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(cp))));
 }
 
@@ -128,8 +157,9 @@ void append_uppercase(std::string& out, char32_t cp) {
   append_utf8(out, static_cast<char32_t>(utf8proc_toupper(static_cast<utf8proc_int32_t>(cp))));
 }
 
-std::string normalize_unicode(std::string_view text, NormalizationForm form) {
-  if (is_ascii_only(text)) return std::string(text);  // ASCII is invariant under all forms
+namespace {
+
+std::string utf8proc_normalize(std::string_view text, NormalizationForm form) {
   int options = UTF8PROC_STABLE;
   switch (form) {
     case NormalizationForm::NFC: options |= UTF8PROC_COMPOSE; break;
@@ -144,6 +174,30 @@ std::string normalize_unicode(std::string_view text, NormalizationForm form) {
   if (n < 0) fail(ErrorKind::Internal, std::string("unicode normalization failed: ") + utf8proc_errmsg(n));
   std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(result, &std::free);
   return std::string(reinterpret_cast<const char*>(result), static_cast<size_t>(n));
+}
+
+}  // namespace
+
+std::string normalize_unicode(std::string_view text, NormalizationForm form) {
+  if (is_ascii_only(text)) return std::string(text);  // ASCII is invariant under all forms
+  // Code points HF's (older) tables do not know stay as they are and split the text: nothing
+  // reorders or composes across them there.
+  const bool compat = form == NormalizationForm::NFKC || form == NormalizationForm::NFKD;
+  const CodePointSet& frozen = compat ? kCompatFrozenFlips : kCanonicalFrozenFlips;
+  std::string out;
+  size_t start = 0, pos = 0;
+  while (pos < text.size()) {
+    const size_t at = pos;
+    const char32_t cp = next_code_point(text, pos);
+    if (cp >= 0x80 && frozen.contains(cp)) {
+      if (at > start) out += utf8proc_normalize(text.substr(start, at - start), form);
+      out.append(text.substr(at, pos - at));
+      start = pos;
+    }
+  }
+  if (start == 0) return utf8proc_normalize(text, form);
+  if (start < text.size()) out += utf8proc_normalize(text.substr(start), form);
+  return out;
 }
 
 size_t grapheme_length(std::string_view text, size_t pos) {

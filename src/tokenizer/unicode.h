@@ -20,8 +20,10 @@ bool is_other(char32_t cp);
 bool is_mark_nonspacing(char32_t cp);
 // L* (regex \p{L}).
 bool is_letter(char32_t cp);
-// N* (regex \p{N}).
+// N* (regex \p{N} of the GPT-2 regex).
 bool is_number(char32_t cp);
+// N* (Rust char::is_numeric, used by the Digits pre-tokenizer).
+bool is_numeric(char32_t cp);
 // M* (Mn, Mc, Me): what the StripAccents normalizer drops.
 bool is_mark(char32_t cp);
 // regex \w: Alphabetic, M*, Nd, Pc, Join_Control.
