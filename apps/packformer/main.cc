@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   packformer::cli::register_model_commands(app);
   packformer::cli::register_tokenize_commands(app);
+  packformer::cli::register_bench_command(app);
+  packformer::cli::register_synth_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -89,7 +89,7 @@ void FastEncoder::embed(const EncoderInput& input, bool packed, int64_t max_len)
       float* row = ws_.x.data() + (ws_.row_start[b] + t) * h;
       const int32_t type = input.type_ids.empty() ? 0 : input.type_ids[b][t];
       embedding_sum(model_, ids[t], position_id(c, t), type, row);
-      layer_norm(row, norm.gamma.data(), norm.beta.data(), row, 1, h, c.layer_norm_eps);
+      layer_norm_row(row, norm.gamma.data(), norm.beta.data(), row, h, c.layer_norm_eps);
     }
     if (!packed) std::fill(ws_.x.data() + (ws_.row_start[b] + len) * h, ws_.x.data() + (b + 1) * max_len * h, 0.0f);
   }

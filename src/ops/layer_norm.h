@@ -6,8 +6,11 @@
 
 namespace packformer {
 
-// y[r] = (x[r] - mean) / sqrt(var + eps) * gamma + beta for each of `rows` rows of `n`.
+// One row, on the calling thread: y = (x - mean) / sqrt(var + eps) * gamma + beta.
 // y may alias x.
+void layer_norm_row(const float* x, const float* gamma, const float* beta, float* y, int64_t n, float eps);
+
+// layer_norm_row over `rows` rows of `n`, in parallel.
 void layer_norm(const float* x, const float* gamma, const float* beta, float* y, int64_t rows, int64_t n, float eps);
 
 }  // namespace packformer

@@ -1,0 +1,199 @@
+// packformer bench: the Better Transformer tutorial's benchmark. The same batch runs on the
+// slow path, the fast path with sparsity off and the fast path with sparsity on; one table
+// (or JSON lines) compares them, with a per-op profile on request.
+#include <oneapi/dnnl/dnnl.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "line_io.h"
+#include "packformer/encoder.h"
+#include "packformer/error.h"
+#include "packformer/profiler.h"
+#include "tutorial_texts.h"
+
+namespace packformer::cli {
+namespace {
+
+struct BenchOptions {
+  std::string model;
+  std::string batch = "small";
+  int iterations = 10;
+  int warmup = 2;
+  int threads = 0;
+  int64_t max_length = 0;
+  std::string format = "table";
+  bool profile = false;
+  bool peak = false;
+};
+
+struct Row {
+  std::string path, sparsity;
+  double median_ms = 0, p90_ms = 0, tokens_per_s = 0, speedup = 0, gflops = 0, peak_share = 0;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Sustained fp32 GEMM rate of this machine with the current threads (oneDNN sgemm, square
+// 1536 matrices, best of 5 after a warm-up).
+double measure_sgemm_peak_gflops() {
+  const int64_t n = 1536;
+  std::vector<float> a(n * n, 0.5f), b(n * n, 0.25f), c(n * n);
+  double best = 1e30;
+  for (int i = 0; i < 6; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    dnnl_sgemm('N', 'N', n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n);
+    if (i > 0) best = std::min(best, seconds_since(start));
+  }
+  return 2.0 * n * n * n / best / 1e9;
+}
+
+// FLOPs of one forward pass over the real tokens (GEMMs and attention; embeddings and
+// LayerNorm are negligible).
+double useful_flops(const ModelInfo& m, const EncoderInput& input) {
+  double tokens = 0, attention = 0;
+  for (const auto& ids : input.ids) {
+    tokens += static_cast<double>(ids.size());
+    attention += static_cast<double>(ids.size()) * static_cast<double>(ids.size());
+  }
+  const double h = static_cast<double>(m.hidden_size), ffn = static_cast<double>(m.intermediate_size);
+  return static_cast<double>(m.num_layers) * (2.0 * tokens * (4.0 * h * h + 2.0 * h * ffn) + 4.0 * attention * h);
+}
+
+// --batch small | big | random:BxT | FILE
+EncoderInput make_batch(const Encoder& encoder, const BenchOptions& o) {
+  const ModelInfo& info = encoder.info();
+  if (o.batch.rfind("random:", 0) == 0) {
+    long long batch = 0, length = 0;
+    if (std::sscanf(o.batch.c_str() + 7, "%lldx%lld", &batch, &length) != 2 || batch < 1 || length < 1 ||
+        length > info.max_length)
+      fail(ErrorKind::InvalidInput, "--batch random:BxT needs B >= 1 and 1 <= T <= " + std::to_string(info.max_length));
+    std::mt19937 rng(0);
+    std::uniform_int_distribution<int32_t> id(3, static_cast<int32_t>(info.vocab_size - 1));
+    EncoderInput input;
+    for (long long b = 0; b < batch; ++b) {
+      std::vector<int32_t> ids(static_cast<size_t>(length));
+      for (auto& v : ids) v = id(rng);
+      input.ids.push_back(std::move(ids));
+    }
+    return input;
+  }
+  std::vector<std::string> texts;
+  if (o.batch == "small") texts = tutorial_small_batch();
+  else if (o.batch == "big") texts = tutorial_big_batch();
+  else texts = read_lines(o.batch);
+  if (texts.empty()) fail(ErrorKind::InvalidInput, "--batch " + o.batch + ": no texts");
+  return encoder.tokenize(texts, o.max_length);
+}
+
+Row time_path(const Encoder& encoder, const EncoderInput& input, const RunOptions& run, const BenchOptions& o,
+              double flops, int64_t tokens) {
+  EncoderOutput output;
+  for (int i = 0; i < o.warmup; ++i) encoder.run(input, kHiddenStates, run, output);
+  std::vector<double> ms;
+  for (int i = 0; i < o.iterations; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    encoder.run(input, kHiddenStates, run, output);
+    ms.push_back(seconds_since(start) * 1e3);
+  }
+  std::sort(ms.begin(), ms.end());
+  Row row;
+  row.path = run.path == ExecutionPath::Slow ? "slow" : "fast";
+  row.sparsity = run.path == ExecutionPath::Slow ? "off" : (run.sparsity ? "on" : "off");
+  row.median_ms = ms[ms.size() / 2];
+  row.p90_ms = ms[std::min(ms.size() - 1, static_cast<size_t>(0.9 * static_cast<double>(ms.size())))];
+  row.tokens_per_s = static_cast<double>(tokens) / (row.median_ms / 1e3);
+  row.gflops = flops / (row.median_ms / 1e3) / 1e9;
+  return row;
+}
+
+void run_bench(const BenchOptions& o) {
+  if (o.iterations < 1) fail(ErrorKind::InvalidInput, "--iterations must be at least 1");
+  if (o.warmup < 0) fail(ErrorKind::InvalidInput, "--warmup must be >= 0");
+  if (o.threads > 0) omp_set_num_threads(o.threads);
+  const double peak = o.peak || o.model.empty() ? measure_sgemm_peak_gflops() : 0.0;
+  if (o.model.empty()) {
+    std::printf("sgemm peak: %.1f GFLOP/s with %d threads\n", peak, omp_get_max_threads());
+    return;
+  }
+  const auto encoder = Encoder::load(o.model, EncoderOptions{o.threads});
+  const EncoderInput input = make_batch(*encoder, o);
+  int64_t tokens = 0, longest = 0;
+  for (const auto& ids : input.ids) {
+    tokens += static_cast<int64_t>(ids.size());
+    longest = std::max<int64_t>(longest, static_cast<int64_t>(ids.size()));
+  }
+  const double flops = useful_flops(encoder->info(), input);
+
+  std::vector<Row> rows;
+  for (const RunOptions& run : {RunOptions{ExecutionPath::Slow, false}, RunOptions{ExecutionPath::Fast, false},
+                                RunOptions{ExecutionPath::Fast, true}})
+    rows.push_back(time_path(*encoder, input, run, o, flops, tokens));
+  for (Row& row : rows) {
+    row.speedup = rows.front().median_ms / row.median_ms;
+    row.peak_share = peak > 0 ? row.gflops / peak : 0.0;
+  }
+
+  if (o.format == "json") {
+    for (const Row& r : rows)
+      std::printf("{\"model\":\"%s\",\"batch\":\"%s\",\"sequences\":%zu,\"tokens\":%lld,\"padded_tokens\":%lld,"
+                  "\"threads\":%d,\"path\":\"%s\",\"sparsity\":\"%s\",\"median_ms\":%.4f,\"p90_ms\":%.4f,"
+                  "\"tokens_per_s\":%.1f,\"speedup\":%.3f,\"gflops\":%.2f,\"peak_gflops\":%.2f}\n",
+                  o.model.c_str(), o.batch.c_str(), input.ids.size(), static_cast<long long>(tokens),
+                  static_cast<long long>(longest * static_cast<int64_t>(input.ids.size())), omp_get_max_threads(),
+                  r.path.c_str(), r.sparsity.c_str(), r.median_ms, r.p90_ms, r.tokens_per_s, r.speedup, r.gflops, peak);
+  } else {
+    std::printf("model %s | batch %s: %zu sequences, %lld real tokens (%lld padded) | %d threads | %d iterations\n",
+                o.model.c_str(), o.batch.c_str(), input.ids.size(), static_cast<long long>(tokens),
+                static_cast<long long>(longest * static_cast<int64_t>(input.ids.size())), omp_get_max_threads(),
+                o.iterations);
+    std::printf("%-6s %-9s %11s %11s %12s %9s %10s %8s\n", "path", "sparsity", "median ms", "p90 ms", "tokens/s",
+                "speed-up", "GFLOP/s", "% peak");
+    for (const Row& r : rows) {
+      char share[16] = "-";
+      if (peak > 0) std::snprintf(share, sizeof share, "%.0f%%", 100.0 * r.peak_share);
+      std::printf("%-6s %-9s %11.2f %11.2f %12.0f %8.2fx %10.1f %8s\n", r.path.c_str(), r.sparsity.c_str(), r.median_ms,
+                  r.p90_ms, r.tokens_per_s, r.speedup, r.gflops, share);
+    }
+    if (peak > 0) std::printf("sgemm peak: %.1f GFLOP/s\n", peak);
+  }
+
+  if (o.profile) {
+    for (const bool sparsity : {false, true}) {
+      Profiler profiler;
+      EncoderOutput output;
+      const RunOptions run{ExecutionPath::Fast, sparsity, &profiler};
+      for (int i = 0; i < o.iterations; ++i) encoder->run(input, kHiddenStates, run, output);
+      std::printf("\nprofile: fast path, sparsity %s, %d iterations\n%s", sparsity ? "on" : "off", o.iterations,
+                  profiler.table().c_str());
+    }
+  }
+}
+
+}  // namespace
+
+void register_bench_command(CLI::App& app) {
+  auto o = std::make_shared<BenchOptions>();
+  CLI::App* cmd = app.add_subcommand("bench", "the Better Transformer tutorial benchmark: slow vs fast vs fast+sparsity");
+  cmd->add_option("--model", o->model, "model folder (omit with --peak to only measure the sgemm peak)");
+  cmd->add_option("--batch", o->batch, "small | big (the tutorial's batches) | random:BxT | FILE (one text per line)")
+      ->capture_default_str();
+  cmd->add_option("--iterations", o->iterations, "timed iterations per path")->capture_default_str();
+  cmd->add_option("--warmup", o->warmup, "untimed iterations first")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "threads (default: all cores)");
+  cmd->add_option("--max-length", o->max_length, "truncate texts to N tokens");
+  cmd->add_option("--format", o->format, "table | json")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
+  cmd->add_flag("--profile", o->profile, "print a per-op profile of the fast path");
+  cmd->add_flag("--peak", o->peak, "measure this machine's sgemm peak and show each path's share of it");
+  cmd->callback([o] { run_bench(*o); });
+}
+
+}  // namespace packformer::cli

@@ -1,0 +1,33 @@
+// Synthetic models: Hugging Face-format folders with seeded random weights for benchmark
+// geometries (the Better Transformer tutorial's XLM-R large, BERT base, MiniLM...).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace packformer {
+
+struct SynthSpec {
+  std::string model_type = "bert";  // bert, roberta, xlm-roberta
+  int64_t layers = 2, hidden = 64, heads = 4, intermediate = 256;
+  int64_t vocab = 30522, max_positions = 512, type_vocab = 2;
+  int64_t num_labels = 0;  // > 0 adds a sequence-classification head
+  bool sentence_transformers = false;  // add mean pooling + Normalize modules
+  std::string activation = "gelu";
+  uint64_t seed = 0;
+};
+
+// Named geometries: xlmr-large, xlmr-base, bert-base, minilm-l6, tiny.
+SynthSpec synth_preset(const std::string& name);
+std::vector<std::string> synth_preset_names();
+
+// Writes config.json, model.safetensors (F32) and, for sentence-transformers specs, the
+// pooling modules. `tokenizer` (optional) is copied in. Progress goes to the callback.
+void write_synthetic_model(const SynthSpec& spec, const std::filesystem::path& dir,
+                           const std::filesystem::path& tokenizer = {},
+                           const std::function<void(int64_t done, int64_t total)>& progress = {});
+
+}  // namespace packformer
