@@ -10,5 +10,6 @@ void register_model_commands(CLI::App& app);     // embed, classify, hidden
 void register_tokenize_commands(CLI::App& app);  // tokenize, detokenize
 void register_bench_command(CLI::App& app);      // bench
 void register_synth_command(CLI::App& app);      // synth
+void register_similarity_command(CLI::App& app); // similarity
 
 }  // namespace packformer::cli

@@ -1,0 +1,60 @@
+// packformer similarity: embeds each input line and prints the cosine-similarity matrix.
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+#include "commands.h"
+#include "line_io.h"
+#include "packformer/encoder.h"
+#include "packformer/error.h"
+
+namespace packformer::cli {
+namespace {
+
+struct SimilarityOptions {
+  std::string model;
+  std::string input;
+  int threads = 0;
+};
+
+double cosine(const float* a, const float* b, int64_t n) {
+  double dot = 0, na = 0, nb = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    dot += double(a[i]) * b[i];
+    na += double(a[i]) * a[i];
+    nb += double(b[i]) * b[i];
+  }
+  return na > 0 && nb > 0 ? dot / std::sqrt(na * nb) : 0.0;
+}
+
+void run_similarity(const SimilarityOptions& o) {
+  const auto encoder = Encoder::load(o.model, EncoderOptions{o.threads});
+  const std::vector<std::string> texts = read_lines(o.input);
+  if (texts.empty()) fail(ErrorKind::InvalidInput, "no input lines to compare");
+  if (texts.size() > 64) fail(ErrorKind::InvalidInput, "similarity prints a matrix: give at most 64 lines");
+  const EncoderOutput out = encoder->run(encoder->tokenize(texts), kSentenceEmbedding);
+  const int64_t h = out.hidden_size, n = static_cast<int64_t>(texts.size());
+  for (int64_t i = 0; i < n; ++i) std::printf("[%lld] %s\n", static_cast<long long>(i), texts[i].c_str());
+  std::printf("\ncosine similarity\n     ");
+  for (int64_t j = 0; j < n; ++j) std::printf(" %6lld", static_cast<long long>(j));
+  std::printf("\n");
+  for (int64_t i = 0; i < n; ++i) {
+    std::printf("[%2lld] ", static_cast<long long>(i));
+    for (int64_t j = 0; j < n; ++j)
+      std::printf(" %6.3f", cosine(out.sentence_embeddings.data() + i * h, out.sentence_embeddings.data() + j * h, h));
+    std::printf("\n");
+  }
+}
+
+}  // namespace
+
+void register_similarity_command(CLI::App& app) {
+  auto o = std::make_shared<SimilarityOptions>();
+  CLI::App* cmd = app.add_subcommand("similarity", "embed each input line and print their cosine similarities");
+  cmd->add_option("--model", o->model, "sentence-embedding model folder")->required();
+  cmd->add_option("--input", o->input, "one text per line (default: stdin)");
+  cmd->add_option("--threads", o->threads, "threads (default: all cores)");
+  cmd->callback([o] { run_similarity(*o); });
+}
+
+}  // namespace packformer::cli
