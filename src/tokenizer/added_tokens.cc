@@ -22,17 +22,7 @@ char32_t code_point_before(std::string_view text, size_t end, size_t* start_out 
 
 void AddedVocabulary::Matcher::add(const std::string& pattern, int32_t token_index) {
   if (pattern.empty()) return;
-  int32_t node = 0;
-  for (char c : pattern) {
-    const uint64_t key = (static_cast<uint64_t>(node) << 8) | static_cast<unsigned char>(c);
-    auto it = edges_.find(key);
-    if (it == edges_.end()) {
-      it = edges_.emplace(key, static_cast<int32_t>(node_value_.size())).first;
-      node_value_.push_back(-1);
-    }
-    node = it->second;
-  }
-  node_value_[node] = token_index;
+  trie_.insert(pattern, token_index);
   first_byte_[static_cast<unsigned char>(pattern[0])] = true;
 }
 
@@ -40,21 +30,11 @@ bool AddedVocabulary::Matcher::find(std::string_view text, size_t from, size_t& 
                                     int32_t& token_index) const {
   for (size_t i = from; i < text.size(); ++i) {
     if (!first_byte_[static_cast<unsigned char>(text[i])]) continue;
-    int32_t node = 0;
-    int32_t best = -1;
-    size_t best_end = 0;
-    for (size_t j = i; j < text.size(); ++j) {
-      auto it = edges_.find((static_cast<uint64_t>(node) << 8) | static_cast<unsigned char>(text[j]));
-      if (it == edges_.end()) break;
-      node = it->second;
-      if (node_value_[node] >= 0) {
-        best = node_value_[node];
-        best_end = j + 1;
-      }
-    }
-    if (best >= 0) {
+    size_t length = 0;
+    const int32_t best = trie_.longest_prefix(text.substr(i), length);
+    if (best != ByteTrie::kNone) {
       start = i;
-      end = best_end;
+      end = i + length;
       token_index = best;
       return true;
     }

@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "tokenizer/byte_trie.h"
 #include "tokenizer/vocab.h"
 
 namespace packformer::tokenizer {
@@ -58,13 +59,12 @@ class AddedVocabulary {
   class Matcher {
    public:
     void add(const std::string& pattern, int32_t token_index);
-    bool empty() const { return node_value_.size() <= 1; }
+    bool empty() const { return trie_.empty(); }
     // Finds the leftmost-longest match starting at or after `from`; false if none.
     bool find(std::string_view text, size_t from, size_t& start, size_t& end, int32_t& token_index) const;
 
    private:
-    std::unordered_map<uint64_t, int32_t> edges_;
-    std::vector<int32_t> node_value_{-1};
+    ByteTrie trie_;
     bool first_byte_[256] = {};
   };
 

@@ -16,24 +16,12 @@ UnigramModel::UnigramModel(std::vector<std::pair<std::string, double>> pieces, s
                            bool byte_fallback)
     : unk_id_(unk_id), byte_fallback_(byte_fallback) {
   double min_score = std::numeric_limits<double>::infinity();
-  node_token_.push_back(-1);
   scores_.reserve(pieces.size());
   for (size_t id = 0; id < pieces.size(); ++id) {
     auto& [token, score] = pieces[id];
     min_score = std::min(min_score, score);
     scores_.push_back(score);
-    int32_t node = 0;
-    for (char c : token) {
-      const uint64_t key = (static_cast<uint64_t>(node) << 8) | static_cast<unsigned char>(c);
-      auto it = edges_.find(key);
-      if (it == edges_.end()) {
-        it = edges_.emplace(key, static_cast<int32_t>(node_token_.size())).first;
-        node_token_.push_back(-1);
-      }
-      node = it->second;
-    }
-    // A later duplicate wins, matching the token -> id map.
-    if (!token.empty()) node_token_[node] = static_cast<int32_t>(id);
+    trie_.insert(token, static_cast<int32_t>(id));  // a later duplicate wins, as in the token -> id map
     vocab_.add(std::move(token), static_cast<int32_t>(id));
   }
   unk_score_ = min_score - kUnknownPenalty;
@@ -58,18 +46,12 @@ void UnigramModel::tokenize(std::string_view word, std::vector<int32_t>& ids) co
     const double base = best[start].score;
     const size_t char_len = utf8_length(static_cast<unsigned char>(word[start]));
     bool has_single_char = false;
-    int32_t node = 0;
-    for (size_t end = start; end < size; ++end) {
-      node = child(node, static_cast<unsigned char>(word[end]));
-      if (node < 0) break;
-      const int32_t id = node_token_[node];
-      if (id < 0) continue;
-      const size_t key_end = end + 1;
+    trie_.for_each_prefix(word.substr(start), [&](size_t length, int32_t id) {
       const double candidate = scores_[id] + base;
-      Node& target = best[key_end];
+      Node& target = best[start + length];
       if (target.starts_at < 0 || candidate > target.score) target = Node{candidate, static_cast<int32_t>(start), id};
-      if (key_end - start == char_len) has_single_char = true;
-    }
+      if (length == char_len) has_single_char = true;
+    });
     if (!has_single_char) {
       if (!unk_id_) fail(ErrorKind::InvalidModel, "Unigram: the text needs an unknown token but model.unk_id is null");
       Node& target = best[start + char_len];

@@ -4,8 +4,8 @@
 #pragma once
 
 #include <array>
-#include <unordered_map>
 
+#include "tokenizer/byte_trie.h"
 #include "tokenizer/model.h"
 #include "tokenizer/vocab.h"
 
@@ -21,16 +21,9 @@ class UnigramModel final : public Model {
   size_t vocab_size() const override { return scores_.size(); }
 
  private:
-  // Byte trie over all pieces: node 0 is the root.
-  int32_t child(int32_t node, unsigned char byte) const {
-    auto it = edges_.find((static_cast<uint64_t>(node) << 8) | byte);
-    return it == edges_.end() ? -1 : it->second;
-  }
-
   Vocab vocab_;
   std::vector<double> scores_;
-  std::unordered_map<uint64_t, int32_t> edges_;
-  std::vector<int32_t> node_token_;  // token id ending at each node, or -1
+  ByteTrie trie_;  // all pieces
   std::optional<int32_t> unk_id_;
   bool byte_fallback_;
   double unk_score_ = 0;

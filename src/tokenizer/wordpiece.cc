@@ -1,7 +1,5 @@
 #include "tokenizer/wordpiece.h"
 
-#include <algorithm>
-
 #include "packformer/error.h"
 #include "tokenizer/utf8.h"
 
@@ -13,8 +11,9 @@ WordPieceModel::WordPieceModel(Vocab vocab, std::string unk_token, std::string c
       max_input_chars_per_word_(max_input_chars_per_word) {
   unk_id_ = vocab_.find(unk_token_);
   vocab_.for_each([&](const std::string& token, int32_t id) {
-    max_token_bytes_ = std::max(max_token_bytes_, token.size());
-    if (!prefix_.empty() && token.starts_with(prefix_)) continuations_[token.substr(prefix_.size())] = id;
+    initial_.insert(token, id);
+    if (prefix_.empty()) continuations_.insert(token, id);
+    else if (token.starts_with(prefix_)) continuations_.insert(std::string_view(token).substr(prefix_.size()), id);
   });
 }
 
@@ -31,29 +30,17 @@ void WordPieceModel::tokenize(std::string_view word, std::vector<int32_t>& ids) 
   const size_t first = ids.size();
   size_t start = 0;
   while (start < word.size()) {
-    size_t end = std::min(word.size(), start + max_token_bytes_);
-    // Never cut inside a code point.
-    while (end > start && end < word.size() && (static_cast<unsigned char>(word[end]) & 0xC0) == 0x80) --end;
-    std::optional<int32_t> found;
-    while (end > start) {
-      const std::string_view piece = word.substr(start, end - start);
-      if (start == 0 || prefix_.empty()) {
-        found = vocab_.find(piece);
-      } else {
-        auto it = continuations_.find(piece);
-        if (it != continuations_.end()) found = it->second;
-      }
-      if (found) break;
-      --end;
-      while (end > start && (static_cast<unsigned char>(word[end]) & 0xC0) == 0x80) --end;
-    }
-    if (!found) {
+    // The longest vocabulary piece starting here; tokens are whole UTF-8 sequences, so a
+    // match always ends on a character boundary, as HF's char-by-char shortening does.
+    size_t length = 0;
+    const int32_t id = (start == 0 ? initial_ : continuations_).longest_prefix(word.substr(start), length);
+    if (id == ByteTrie::kNone) {
       ids.resize(first);
       ids.push_back(unk_id());
       return;
     }
-    ids.push_back(*found);
-    start = end;
+    ids.push_back(id);
+    start += length;
   }
 }
 

@@ -3,8 +3,7 @@
 // max_input_chars_per_word code points, becomes the unknown token.
 #pragma once
 
-#include <unordered_map>
-
+#include "tokenizer/byte_trie.h"
 #include "tokenizer/model.h"
 #include "tokenizer/vocab.h"
 
@@ -23,13 +22,13 @@ class WordPieceModel final : public Model {
   int32_t unk_id() const;
 
   Vocab vocab_;
-  // Continuation pieces keyed without their prefix, so lookups need no string building.
-  std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>> continuations_;
+  // Greedy longest match is a longest-prefix search: one trie for word-initial pieces, one
+  // for continuation pieces keyed without their prefix.
+  ByteTrie initial_, continuations_;
   std::string unk_token_;
   std::optional<int32_t> unk_id_;
   std::string prefix_;
   size_t max_input_chars_per_word_;
-  size_t max_token_bytes_ = 0;
 };
 
 }  // namespace packformer::tokenizer
