@@ -62,24 +62,28 @@ void UnigramModel::tokenize(std::string_view word, std::vector<int32_t>& ids) co
     start += char_len;
   }
   // Walk back, fusing runs of unknowns; then emit left to right.
-  thread_local std::vector<std::pair<size_t, size_t>> spans;  // [start, end) per token, reversed
-  thread_local std::vector<bool> unknown;
+  struct Span {
+    size_t start, end;
+    int32_t id;  // the piece's id; the unknown id for (fused) unknowns
+  };
+  thread_local std::vector<Span> spans;  // reversed
   spans.clear();
-  unknown.clear();
   for (size_t end = size; end > 0;) {
     const Node& n = best[end];
     const auto start = static_cast<size_t>(n.starts_at);
     const bool is_unk = unk_id_ && n.id == *unk_id_;
-    if (is_unk && !unknown.empty() && unknown.back()) spans.back().first = start;  // fuse
-    else {
-      spans.emplace_back(start, end);
-      unknown.push_back(is_unk);
-    }
+    if (is_unk && !spans.empty() && unk_id_ && spans.back().id == *unk_id_) spans.back().start = start;  // fuse
+    else spans.push_back(Span{start, end, n.id});
     end = start;
   }
   for (size_t i = spans.size(); i-- > 0;) {
-    const std::string_view piece = word.substr(spans[i].first, spans[i].second - spans[i].first);
-    if (auto id = vocab_.find(piece)) {
+    const Span& span = spans[i];
+    if (!unk_id_ || span.id != *unk_id_) {
+      ids.push_back(span.id);  // a vocabulary piece: its id is already known
+      continue;
+    }
+    const std::string_view piece = word.substr(span.start, span.end - span.start);
+    if (auto id = vocab_.find(piece)) {  // the unknown token's own text, e.g. "<unk>"
       ids.push_back(*id);
       continue;
     }
@@ -91,7 +95,6 @@ void UnigramModel::tokenize(std::string_view word, std::vector<int32_t>& ids) co
         continue;
       }
     }
-    if (!unk_id_) fail(ErrorKind::InvalidModel, "Unigram: the text needs an unknown token but model.unk_id is null");
     ids.push_back(*unk_id_);
   }
 }
