@@ -94,10 +94,11 @@ def plots(results, out, mode):
         fig, axes = plt.subplots((n + cols - 1) // cols, cols, figsize=(14, 6.5), sharey=True)
         axes = axes.ravel()
         for ax, k in zip(axes, engines):
-            for order, style in (("unsorted", "--"), ("sorted", "-")):
+            for order, style, marker in (("unsorted", "--", "s"), ("sorted", "-", "o")):
                 ws = sorted((w for w in sent if w["param"][1] == order), key=lambda w: w["param"][0])
                 ax.plot([w["param"][0] for w in ws], [w["tokens"] / w["rows"][k]["median_ms"] * 1e3 for w in ws],
-                        style, marker="o", color=COLORS[k], label=order)
+                        style, marker=marker, mfc="white" if order == "unsorted" else COLORS[k], color=COLORS[k],
+                        label=order)
             ax.set_title(ENGINE_NAMES[k], fontsize=9)
             ax.set_xscale("log", base=2)
             ax.grid(alpha=0.3)
