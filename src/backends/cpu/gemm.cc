@@ -1,0 +1,174 @@
+#include "backends/cpu/gemm.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "backends/cpu/kernels/gemm_kernel.h"
+#include "packformer/error.h"
+
+namespace packformer {
+namespace {
+
+static_assert(static_cast<int>(ActivationCode::Tanh) == static_cast<int>(Activation::Tanh) &&
+                  static_cast<int>(ActivationCode::Gelu) == static_cast<int>(Activation::Gelu),
+              "ActivationCode mirrors Activation");
+
+constexpr int64_t kMR = kGemmMR, kNR = kGemmNR;
+// Cache blocking (Zen: 32 KiB L1d, 512 KiB L2): a kKC x 16 B micro-panel (16 KiB) stays in L1
+// while the kMC x kKC packed A block (144 KiB) streams from L2; kNC columns of B per pass.
+constexpr int64_t kKC = 256;
+constexpr int64_t kMC = 144;
+constexpr int64_t kNC = 4096;
+// Below this many multiply-adds a parallel region costs more than it saves.
+constexpr int64_t kSerialWork = 1 << 16;
+
+// Packed A of one thread: static TLS, so the first use of a thread costs nothing and no call
+// ever allocates.
+alignas(64) thread_local float t_packed_a[kMC * kKC];
+
+// One ISA's kernels: the register tile and the in-place activation of a row of outputs.
+struct Kernels {
+  void (*micro)(const MicroTile&);
+  void (*activate)(ActivationCode, float*, int64_t);
+};
+
+void activate_scalar(ActivationCode code, float* data, int64_t n) {
+  const auto activation = static_cast<Activation>(code);
+  for (int64_t i = 0; i < n; ++i) data[i] = activate(activation, data[i]);
+}
+
+const Kernels& kernels(Isa isa) {
+  static const Kernels generic_kernels{generic::gemm_micro_kernel, activate_scalar};
+  static const Kernels avx2_kernels{avx2::gemm_micro_kernel, avx2::gemm_activate};
+  if (isa == Isa::Avx2) {
+    if (!isa_supported(Isa::Avx2)) fail(ErrorKind::Unsupported, "packed_gemm: this CPU lacks AVX2/FMA");
+    return avx2_kernels;
+  }
+  return generic_kernels;
+}
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+struct Problem {
+  const float* x;
+  int64_t m, n, k;
+  const PackedWeights* w;
+  float* y;
+  const GemmEpilogue* epilogue;
+  const Kernels* kernels;
+};
+
+// rows x kc of A (leading dimension lda) into kMR-row micro-panels, kMR values per k,
+// zero-filling the rows past `rows`.
+void pack_a(const float* a, int64_t lda, int64_t rows, int64_t kc, float* out) {
+  for (int64_t i0 = 0; i0 < rows; i0 += kMR, out += kMR * kc) {
+    const int64_t r = std::min(kMR, rows - i0);
+    for (int64_t i = 0; i < r; ++i) {
+      const float* src = a + (i0 + i) * lda;
+      for (int64_t k = 0; k < kc; ++k) out[k * kMR + i] = src[k];
+    }
+    for (int64_t i = r; i < kMR; ++i)
+      for (int64_t k = 0; k < kc; ++k) out[k * kMR + i] = 0.0f;
+  }
+}
+
+// Rows [m0, m1) x panels [p0, p1) of y: N blocks, then K blocks (epilogue on the last), then
+// M blocks of packed A, then register tiles (B micro-panel reused from L1 across M).
+void gemm_block(const Problem& pr, int64_t m0, int64_t m1, int64_t p0, int64_t p1) {
+  if (m0 >= m1 || p0 >= p1) return;
+  const GemmEpilogue& e = *pr.epilogue;
+  const auto act = static_cast<ActivationCode>(e.activation);
+  const int64_t k_blocks = std::max<int64_t>(1, ceil_div(pr.k, kKC));
+  const int64_t kc_step = ceil_div(pr.k, k_blocks);
+  float* packed_a = t_packed_a;
+  for (int64_t pc = p0; pc < p1; pc += kNC / kNR) {
+    const int64_t pc_end = std::min(p1, pc + kNC / kNR);
+    for (int64_t kb = 0; kb < k_blocks; ++kb) {
+      const int64_t k0 = kb * kc_step, kc = std::min(kc_step, pr.k - k0);
+      const bool last = kb == k_blocks - 1;
+      for (int64_t i0 = m0; i0 < m1; i0 += kMC) {
+        const int64_t mc = std::min(kMC, m1 - i0);
+        pack_a(pr.x + i0 * pr.k + k0, pr.k, mc, kc, packed_a);
+        for (int64_t p = pc; p < pc_end; ++p) {
+          MicroTile t;
+          t.b = pr.w->panel(p) + k0 * kNR;
+          t.kc = kc;
+          t.ldc = pr.n;
+          t.ldr = pr.n;
+          t.accumulate = kb > 0;
+          const int64_t col = p * kNR;
+          t.cols = std::min(kNR, pr.n - col);
+          t.bias = last && e.bias != nullptr ? e.bias + col : nullptr;
+          for (int64_t ir = 0; ir < mc; ir += kMR) {
+            const int64_t row = i0 + ir;
+            t.a = packed_a + ir * kc;
+            t.c = pr.y + row * pr.n + col;
+            t.rows = std::min(kMR, mc - ir);
+            t.residual = last && e.residual != nullptr ? e.residual + row * pr.n + col : nullptr;
+            pr.kernels->micro(t);
+            // The tile is still in L1: activate it now rather than in a second pass over y.
+            if (last && e.activate)
+              for (int64_t i = 0; i < t.rows; ++i) pr.kernels->activate(act, t.c + i * pr.n, t.cols);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Splits `threads` into a grid of tm x tn over (M micro-panels, N panels), minimising the
+// busiest thread's cost in micro-kernel steps: its tiles, plus streaming its B panels from
+// memory (~2 tiles' worth each: small M is bandwidth-bound, so split N there) and packing
+// its A rows once per N block.
+void thread_grid(int64_t m_panels, int64_t n_panels, int threads, int& tm, int& tn) {
+  double best = 0.0;
+  for (int d = 1; d <= threads; ++d) {
+    if (threads % d != 0) continue;
+    const int64_t my_m = ceil_div(m_panels, threads / d), my_n = ceil_div(n_panels, d);
+    const double cost = static_cast<double>(my_m * my_n) + 2.0 * my_n + 0.5 * my_m * ceil_div(my_n * kNR, kNC);
+    if (d == 1 || cost < best) best = cost, tn = d, tm = threads / d;
+  }
+}
+
+}  // namespace
+
+PackedWeights::PackedWeights(const float* weight, int64_t n, int64_t k)
+    : n_(n), k_(k), panels_(ceil_div(n, kNR)), panel_size_(k * kNR) {
+  const size_t bytes = static_cast<size_t>(std::max<int64_t>(1, panels_ * panel_size_)) * sizeof(float);
+  data_.reset(static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
+  if (data_ == nullptr) fail(ErrorKind::OutOfMemory, "PackedWeights: cannot allocate " + std::to_string(bytes) + " bytes");
+  for (int64_t p = 0; p < panels_; ++p) {
+    float* out = data_.get() + p * panel_size_;
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t j = 0; j < kNR; ++j) {
+        const int64_t col = p * kNR + j;
+        out[kk * kNR + j] = col < n ? weight[col * k + kk] : 0.0f;
+      }
+  }
+}
+
+void packed_gemm(const float* x, int64_t m, const PackedWeights& w, float* y, const GemmEpilogue& epilogue, Isa isa) {
+  if (m <= 0 || w.n() <= 0) return;
+  const Problem pr{x, m, w.n(), w.k(), &w, y, &epilogue, &kernels(isa)};
+  const int64_t m_panels = ceil_div(m, kMR), n_panels = w.panels();
+  const bool serial = omp_in_parallel() || omp_get_max_threads() == 1 || m * pr.n * std::max<int64_t>(pr.k, 1) < kSerialWork;
+  if (serial) {
+    gemm_block(pr, 0, m, 0, n_panels);
+    return;
+  }
+  // One region with the whole team (a team of another size would make libgomp allocate).
+#pragma omp parallel
+  {
+    const int threads = omp_get_num_threads(), id = omp_get_thread_num();
+    int tm = 1, tn = 1;
+    thread_grid(m_panels, n_panels, threads, tm, tn);
+    const int64_t ti = id / tn, tj = id % tn;
+    const int64_t mp0 = m_panels * ti / tm, mp1 = m_panels * (ti + 1) / tm;
+    const int64_t np0 = n_panels * tj / tn, np1 = n_panels * (tj + 1) / tn;
+    gemm_block(pr, mp0 * kMR, std::min(m, mp1 * kMR), np0, np1);
+  }
+}
+
+}  // namespace packformer

@@ -1,0 +1,183 @@
+// The packed GEMM (backends/cpu/gemm.h) and PackedLinear against a naive double-accumulated
+// reference, on odd shapes, for every epilogue and activation and every ISA variant this CPU
+// runs (forced through packed_gemm's isa argument; the env var choice is cached per process).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "backends/cpu/gemm.h"
+#include "backends/cpu/packed_linear.h"
+
+namespace packformer {
+namespace {
+
+constexpr Activation kActivations[] = {Activation::Gelu,      Activation::GeluTanh, Activation::Relu,
+                                       Activation::Silu,      Activation::QuickGelu, Activation::Tanh};
+
+std::vector<Isa> variants() {
+  std::vector<Isa> isas{Isa::Generic};
+  if (isa_supported(Isa::Avx2)) isas.push_back(Isa::Avx2);
+  return isas;
+}
+
+std::vector<float> random_vector(size_t n, std::mt19937& rng) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+double activate_ref(Activation a, double x) {
+  switch (a) {
+    case Activation::Gelu: return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+    case Activation::GeluTanh: return 0.5 * x * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
+    case Activation::Relu: return x > 0.0 ? x : 0.0;
+    case Activation::Silu: return x / (1.0 + std::exp(-x));
+    case Activation::QuickGelu: return x / (1.0 + std::exp(-1.702 * x));
+    case Activation::Tanh: return std::tanh(x);
+  }
+  return x;
+}
+
+// Reference: pre-activation sums in double, and the bound scale sum_k |x||w| + |b| + |r|.
+struct Reference {
+  std::vector<double> value, scale;
+};
+
+Reference reference(const std::vector<float>& x, const std::vector<float>& w, const std::vector<float>& bias,
+                    const std::vector<float>* residual, int64_t m, int64_t n, int64_t k) {
+  Reference ref;
+  ref.value.resize(static_cast<size_t>(m * n));
+  ref.scale.resize(static_cast<size_t>(m * n));
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double sum = bias[j], scale = std::fabs(bias[j]);
+      for (int64_t kk = 0; kk < k; ++kk) {
+        sum += static_cast<double>(x[i * k + kk]) * w[j * k + kk];
+        scale += std::fabs(static_cast<double>(x[i * k + kk]) * w[j * k + kk]);
+      }
+      if (residual != nullptr) sum += (*residual)[i * n + j], scale += std::fabs((*residual)[i * n + j]);
+      ref.value[i * n + j] = sum;
+      ref.scale[i * n + j] = scale;
+    }
+  return ref;
+}
+
+// fp32 summation of k + 2 terms in any order errs by at most (k + 2) u sum |terms| (u = 2^-24,
+// the classic recursive-summation bound; FMA only tightens it), so that bound is exact, not a
+// fudge. Activations are 1.2-Lipschitz at most (GELU's slope peaks at ~1.13) and activate()'s
+// own float evaluation adds a few ulp of the result, plus |x|/2 ulp(1) = 3e-8 |x| absolute
+// where it rounds 1 + erf (or 1 + tanh) near 0; the vectorised AVX2 activations err by ~2e-7
+// relative: 2e-6 relative + 2e-7 max(1, |x|) absolute covers both.
+double tolerance(double scale, int64_t k, bool activation, double expected, double pre_activation = 0.0) {
+  const double pre = (k + 2) * 0x1p-24 * scale + 1e-30;
+  return activation ? 1.2 * pre + 2e-6 * std::fabs(expected) + 2e-7 * std::max(1.0, std::fabs(pre_activation)) : pre;
+}
+
+struct Case {
+  int64_t m, k, n;
+};
+
+void check_shape(int64_t m, int64_t k, int64_t n, std::mt19937& rng) {
+  const auto x = random_vector(static_cast<size_t>(m * k), rng);
+  // Scaled so the activations see values across their non-linear range.
+  auto w = random_vector(static_cast<size_t>(n * k), rng);
+  for (float& v : w) v *= 3.0f / std::sqrt(static_cast<float>(k));
+  const auto bias = random_vector(static_cast<size_t>(n), rng);
+  const auto residual = random_vector(static_cast<size_t>(m * n), rng);
+  const PackedWeights packed(w.data(), n, k);
+  const Reference plain = reference(x, w, bias, nullptr, m, n, k);
+  const Reference with_residual = reference(x, w, bias, &residual, m, n, k);
+
+  std::vector<float> y(static_cast<size_t>(m * n));
+  for (const Isa isa : variants()) {
+    const std::string where = std::string(isa_name(isa)) + " m=" + std::to_string(m) + " k=" + std::to_string(k) +
+                              " n=" + std::to_string(n);
+    // Bias, BiasResidual, then BiasActivation for each activation.
+    for (int epilogue = 0; epilogue < 2 + 6; ++epilogue) {
+      GemmEpilogue e;
+      e.bias = bias.data();
+      const Reference& ref = epilogue == 1 ? with_residual : plain;
+      if (epilogue == 1) e.residual = residual.data();
+      if (epilogue >= 2) e.activate = true, e.activation = kActivations[epilogue - 2];
+      std::fill(y.begin(), y.end(), NAN);
+      packed_gemm(x.data(), m, packed, y.data(), e, isa);
+      int failures = 0;
+      for (size_t i = 0; i < y.size() && failures < 3; ++i) {
+        const double expected = e.activate ? activate_ref(e.activation, ref.value[i]) : ref.value[i];
+        const double tol = tolerance(ref.scale[i], k, e.activate, expected, ref.value[i]);
+        if (!(std::fabs(y[i] - expected) <= tol)) {
+          ++failures;
+          ADD_FAILURE() << where << " epilogue " << epilogue << " at " << i << ": " << y[i] << " vs " << expected
+                        << " (tolerance " << tol << ")";
+        }
+      }
+    }
+  }
+}
+
+TEST(PackedGemm, MatchesReferenceOnOddShapes) {
+  std::mt19937 rng(1234);
+  for (int64_t m : {1, 2, 3, 5, 7, 16, 33, 100})
+    for (int64_t k : {1, 7, 32, 33, 300, 768})
+      for (int64_t n : {1, 5, 16, 17, 48, 100, 769}) check_shape(m, k, n, rng);
+}
+
+// Shapes past the cache blocks: several M blocks (144 rows), K blocks (256) and threads.
+TEST(PackedGemm, MatchesReferenceAcrossBlocks) {
+  std::mt19937 rng(99);
+  check_shape(301, 1030, 40, rng);
+  check_shape(13, 2049, 33, rng);
+  check_shape(600, 64, 300, rng);
+}
+
+// With K = 1 and unit weights the GEMM returns activate(x + b): the epilogue's activation
+// checked against activate() itself over [-12, 12]: 1e-6 relative, plus activate()'s own
+// rounding of 1 + erf (1 + tanh) near 0, |x|/2 ulp(1), and 1e-7 absolute (see tolerance()).
+TEST(PackedGemm, ActivationMatchesActivate) {
+  const int64_t m = 4801, n = 16;
+  std::vector<float> x(m), w(n, 1.0f), bias(n, 0.0f), y(m * n);
+  for (int64_t i = 0; i < m; ++i) x[i] = -12.0f + 24.0f * i / (m - 1);
+  const PackedWeights packed(w.data(), n, 1);
+  for (const Isa isa : variants())
+    for (const Activation a : kActivations) {
+      GemmEpilogue e;
+      e.bias = bias.data();
+      e.activate = true;
+      e.activation = a;
+      packed_gemm(x.data(), m, packed, y.data(), e, isa);
+      for (int64_t i = 0; i < m; ++i) {
+        const float expected = activate(a, x[i]);
+        ASSERT_NEAR(y[i * n + 3], expected, 1e-6 * std::fabs(expected) + 1e-7 + 3e-8 * std::fabs(x[i]))
+            << isa_name(isa) << " " << activation_name(a) << " x=" << x[i];
+      }
+    }
+}
+
+TEST(PackedLinear, EpiloguesMatchPackedGemm) {
+  std::mt19937 rng(7);
+  const int64_t rows = 37, in = 70, out = 50;
+  const auto x = random_vector(rows * in, rng), w = random_vector(out * in, rng), b = random_vector(out, rng);
+  const auto residual = random_vector(rows * out, rng);
+  const Reference ref = reference(x, w, b, nullptr, rows, out, in);
+  const Reference ref_residual = reference(x, w, b, &residual, rows, out, in);
+  std::vector<float> y(rows * out);
+  PackedLinear(w, b, in, out, Epilogue::Bias).forward(x.data(), rows, y.data(), nullptr, nullptr);
+  for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], ref.value[i], tolerance(ref.scale[i], in, false, 0));
+  PackedLinear(w, b, in, out, Epilogue::BiasResidual).forward(x.data(), rows, y.data(), residual.data(), nullptr);
+  for (size_t i = 0; i < y.size(); ++i)
+    ASSERT_NEAR(y[i], ref_residual.value[i], tolerance(ref_residual.scale[i], in, false, 0));
+  PackedLinear(w, b, in, out, Epilogue::BiasActivation, Activation::Silu).forward(x.data(), rows, y.data(), nullptr,
+                                                                                  nullptr);
+  for (size_t i = 0; i < y.size(); ++i) {
+    const double expected = activate_ref(Activation::Silu, ref.value[i]);
+    ASSERT_NEAR(y[i], expected, tolerance(ref.scale[i], in, true, expected, ref.value[i]));
+  }
+}
+
+}  // namespace
+}  // namespace packformer
