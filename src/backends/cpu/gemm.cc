@@ -21,6 +21,8 @@ constexpr int64_t kMR = kGemmMR, kNR = kGemmNR;
 constexpr int64_t kKC = 256;
 constexpr int64_t kMC = 144;
 constexpr int64_t kNC = 4096;
+// Up to this many rows a thread takes all of K in one block (see gemm_block).
+constexpr int64_t kSmallM = 24;
 // Below this many multiply-adds a parallel region costs more than it saves.
 constexpr int64_t kSerialWork = 1 << 16;
 
@@ -80,7 +82,11 @@ void gemm_block(const Problem& pr, int64_t m0, int64_t m1, int64_t p0, int64_t p
   if (m0 >= m1 || p0 >= p1) return;
   const GemmEpilogue& e = *pr.epilogue;
   const auto act = static_cast<ActivationCode>(e.activation);
-  const int64_t k_blocks = std::max<int64_t>(1, ceil_div(pr.k, kKC));
+  // Few rows (a small batch): all of K in one block when the packed A fits the buffer, so
+  // each B panel is read once, front to back, as one stream (bandwidth-bound regime).
+  const int64_t padded_rows = ceil_div(m1 - m0, kMR) * kMR;
+  const bool whole_k = m1 - m0 <= kSmallM && padded_rows * pr.k <= kMC * kKC;
+  const int64_t k_blocks = whole_k ? 1 : std::max<int64_t>(1, ceil_div(pr.k, kKC));
   const int64_t kc_step = ceil_div(pr.k, k_blocks);
   float* packed_a = t_packed_a;
   for (int64_t pc = p0; pc < p1; pc += kNC / kNR) {

@@ -35,6 +35,17 @@ inline void finish_row(const MicroTile& t, int64_t i, __m256 v0, __m256 v1, __m2
 // M < 6, the small-batch case) do no wasted FMAs.
 template <int R>
 void tile(const MicroTile& t) {
+  // C (and the residual) are read or written only after the k loop: start their cache misses
+  // now so they overlap with it (large M: C is far out of cache between K blocks).
+#pragma GCC unroll 6
+  for (int i = 0; i < R; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(t.c + i * t.ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(t.c + i * t.ldc + kGemmNR - 1), _MM_HINT_T0);
+    if (t.residual != nullptr) {
+      _mm_prefetch(reinterpret_cast<const char*>(t.residual + i * t.ldr), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(t.residual + i * t.ldr + kGemmNR - 1), _MM_HINT_T0);
+    }
+  }
   __m256 acc0[R], acc1[R];
 #pragma GCC unroll 6
   for (int i = 0; i < R; ++i) acc0[i] = acc1[i] = _mm256_setzero_ps();
