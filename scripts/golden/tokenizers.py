@@ -33,6 +33,9 @@ import shutil
 import sys
 import tempfile
 
+# One thread: the trainers then break frequency ties the same way on every run.
+os.environ.setdefault("RAYON_NUM_THREADS", "1")
+
 # This file is named like the `tokenizers` package: keep its own folder off the import path so
 # `import tokenizers` finds the package.
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -448,6 +451,12 @@ def build_wordpiece(texts):
                                         special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],
                                         show_progress=False)
     tok.train_from_iterator(training_texts(texts), trainer)
+    # The trainer numbers equally frequent pieces in hash order; renumber them by spelling so
+    # that every run writes the same file (WordPiece results depend only on the set).
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    others = sorted(t for t in tok.get_vocab() if t not in specials)
+    tok.model = models.WordPiece(vocab={t: i for i, t in enumerate(specials + others)}, unk_token="[UNK]",
+                                 max_input_chars_per_word=50)
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
         special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))])
@@ -493,11 +502,12 @@ def normalization_rules(texts, path):
 def train_sentencepiece(texts, model_type, vocab_size, prefix, rules=None):
     import sentencepiece as spm
 
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as f:
+    # Fixed paths: the model file records its training input and prefix.
+    path = os.path.join(tempfile.gettempdir(), "packformer_spm_train.txt")
+    with open(path, "w", encoding="utf-8") as f:
         for t in training_texts(texts):
             if t.strip():
                 f.write(t.replace("\r", " ") + "\n")
-        path = f.name
     spm.SentencePieceTrainer.train(input=path, model_prefix=prefix, vocab_size=vocab_size, model_type=model_type,
                                    character_coverage=0.98,
                                    **({"normalization_rule_tsv": rules} if rules else {"normalization_rule_name": "nmt_nfkc"}),
@@ -514,9 +524,9 @@ def build_unigram(texts):
     folder = os.path.join(OUT, "unigram")
     os.makedirs(folder, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        rules = os.path.join(tmp, "rules.tsv")
+        rules = os.path.join(tempfile.gettempdir(), "packformer_rules.tsv")
         normalization_rules(texts, rules)
-        model = train_sentencepiece(texts, "unigram", 3000, os.path.join(tmp, "uni"), rules)
+        model = train_sentencepiece(texts, "unigram", 3000, os.path.join(tempfile.gettempdir(), "packformer_uni"), rules)
 
         class Original:  # the attributes XLMRobertaConverter reads from a slow tokenizer
             vocab_file = model
@@ -546,7 +556,7 @@ def build_spm(texts):
     folder = os.path.join(OUT, "spm")
     os.makedirs(folder, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        model = train_sentencepiece(texts, "bpe", 3000, os.path.join(tmp, "sentencepiece.bpe"))
+        model = train_sentencepiece(texts, "bpe", 3000, os.path.join(tempfile.gettempdir(), "sentencepiece.bpe"))
         shutil.copyfile(model, os.path.join(folder, "sentencepiece.bpe.model"))
     sp = spm.SentencePieceProcessor(model_file=os.path.join(folder, "sentencepiece.bpe.model"))
     # The real nmt_nfkc charsmap (what XLM-R ships) against HF's Precompiled normalizer.

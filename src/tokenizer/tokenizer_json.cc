@@ -9,6 +9,7 @@
 #include "tokenizer/bpe.h"
 #include "tokenizer/byte_level.h"
 #include "tokenizer/precompiled.h"
+#include "tokenizer/serde_float.h"
 #include "tokenizer/unigram.h"
 #include "tokenizer/utf8.h"
 #include "tokenizer/wordpiece.h"
@@ -264,7 +265,7 @@ std::unique_ptr<Model> read_model(const Reader& r, const Json& model) {
       const Json& entry = vocab_json[i];
       if (!entry.is_array() || entry.size() != 2 || !entry[0].is_string() || !entry[1].is_number())
         r.error(path + ".vocab[" + std::to_string(i) + "]", "expected [token, score]");
-      pieces.emplace_back(entry[0].get<std::string>(), entry[1].get<double>());
+      pieces.emplace_back(entry[0].get<std::string>(), serde_json_f64(entry[1].get<double>()));
     }
     std::optional<int32_t> unk_id;
     if (auto it = model.find("unk_id"); it != model.end() && !it->is_null()) {

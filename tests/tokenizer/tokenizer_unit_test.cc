@@ -4,7 +4,10 @@
 #include <thread>
 
 #include "parity_util.h"
+#include <cstring>
+
 #include "tokenizer/regex.h"
+#include "tokenizer/serde_float.h"
 #include "tokenizer/tokenizer_json.h"
 
 namespace packformer::test {
@@ -227,6 +230,26 @@ TEST(Tokenizer, RegexClassesFollowHuggingFaceUnicode) {
   tokenizer::Regex("\\p{N}+", "test").find_all("x\xF0\x9C\xB3\xB1y", matches);  // U+1CCF1, Unicode 16 Nd
   ASSERT_EQ(matches.size(), 1u);
   EXPECT_EQ(matches[0], (std::pair<size_t, size_t>{1, 5}));
+}
+
+}  // namespace
+}  // namespace packformer::test
+
+namespace packformer::test {
+namespace {
+
+TEST(Tokenizer, UnigramScoresAreReadLikeSerdeJson) {
+  // Found when a retrained Unigram split "!!!" as "!!" + "!" instead of "!" + "!!": the two
+  // paths tie up to the last bit, and HF reads scores with serde_json's default parser, which
+  // rounds 17-digit numbers twice. -3.6954476858238356 is 0xC00D9046E05589BE correctly
+  // rounded, 0xC00D9046E05589BD through serde_json.
+  const double serde = tokenizer::serde_json_f64(-3.6954476858238356);
+  uint64_t bits;
+  std::memcpy(&bits, &serde, sizeof bits);
+  EXPECT_EQ(bits, 0xC00D9046E05589BDULL);
+  EXPECT_EQ(tokenizer::serde_json_f64(-7.288786281875319), -7.288786281875319);  // 16 digits: exact
+  EXPECT_EQ(tokenizer::serde_json_f64(0.0), 0.0);
+  EXPECT_EQ(tokenizer::serde_json_f64(-1e-300), -1e-300);
 }
 
 }  // namespace
