@@ -363,12 +363,12 @@ def main():
             results["workloads"].append(item)
         del model
         gc.collect()
+        # Written after every model, so that a run cut short still leaves its tables.
+        results["meta"]["wall_minutes"] = round((time.time() - started) / 60, 1)
+        results["meta"]["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
+        import report
 
-    results["meta"]["wall_minutes"] = round((time.time() - started) / 60, 1)
-    results["meta"]["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
-    import report
-
-    report.write(results, pathlib.Path(args.out), args.mode)
+        report.write(results, pathlib.Path(args.out), args.mode)
 
 
 def time_packformer_file(pf, folder, item, work):
