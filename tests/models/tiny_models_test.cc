@@ -36,29 +36,38 @@ TEST_P(TinyModelTest, MatchesTransformers) {
   const int64_t h = out.hidden_size, batch = out.batch_size();
   const int64_t padded_len = golden.shape("last_hidden_state")[1];
   const auto expected_hidden = golden.floats("last_hidden_state");
+  float worst = 0.0f;
   for (int64_t b = 0; b < batch; ++b) {
     const int64_t len = out.offsets[b + 1] - out.offsets[b];
     ASSERT_EQ(len, static_cast<int64_t>(input.ids[b].size()));
-    EXPECT_LE(max_abs_diff(out.hidden_states.data() + out.offsets[b] * h, expected_hidden.data() + b * padded_len * h,
-                           static_cast<size_t>(len * h)),
-              kTolerance)
-        << "sequence " << b << " (length " << len << ")";
+    const float diff = max_abs_diff(out.hidden_states.data() + out.offsets[b] * h,
+                                    expected_hidden.data() + b * padded_len * h, static_cast<size_t>(len * h));
+    worst = std::max(worst, diff);
+    EXPECT_LE(diff, kTolerance) << "sequence " << b << " (length " << len << ")";
   }
+  std::cout << model_name << " " << path.name << ": max |diff| hidden " << worst;
   if (golden.has("pooler_output")) {
     const auto expected = golden.floats("pooler_output");
     ASSERT_EQ(out.pooler_output.size(), expected.size());
-    EXPECT_LE(max_abs_diff(out.pooler_output.data(), expected.data(), expected.size()), kTolerance);
+    const float diff = max_abs_diff(out.pooler_output.data(), expected.data(), expected.size());
+    std::cout << ", pooler " << diff;
+    EXPECT_LE(diff, kTolerance);
   }
   if (golden.has("logits")) {
     const auto expected = golden.floats("logits");
     ASSERT_EQ(out.logits.size(), expected.size());
-    EXPECT_LE(max_abs_diff(out.logits.data(), expected.data(), expected.size()), kTolerance);
+    const float diff = max_abs_diff(out.logits.data(), expected.data(), expected.size());
+    std::cout << ", logits " << diff;
+    EXPECT_LE(diff, kTolerance);
   }
   if (golden.has("sentence_embedding")) {
     const auto expected = golden.floats("sentence_embedding");
     ASSERT_EQ(out.sentence_embeddings.size(), expected.size());
-    EXPECT_LE(max_abs_diff(out.sentence_embeddings.data(), expected.data(), expected.size()), kTolerance);
+    const float diff = max_abs_diff(out.sentence_embeddings.data(), expected.data(), expected.size());
+    std::cout << ", sentence embedding " << diff;
+    EXPECT_LE(diff, kTolerance);
   }
+  std::cout << "\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModels, TinyModelTest,
