@@ -254,3 +254,38 @@ TEST(Tokenizer, UnigramScoresAreReadLikeSerdeJson) {
 
 }  // namespace
 }  // namespace packformer::test
+
+namespace packformer::test {
+namespace {
+
+TEST(Tokenizer, RandomBytesNeverFail) {
+  // Any bytes in, ids out; any ids in, text out: no crash, no exception.
+  std::vector<std::unique_ptr<Tokenizer>> tokenizers;
+  for (const char* name : {"minilm", "bpe", "unigram", "wordpiece", "llama", "gpt4", "metaspace"})
+    tokenizers.push_back(load(std::string(name) + "/tokenizer.json"));
+  tokenizers.push_back(Tokenizer::from_model_dir(tokenizer_data("spm")));
+  uint64_t state = 0x9E3779B97F4A7C15ULL;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  for (int round = 0; round < 300; ++round) {
+    std::string text(next() % 200, '\0');
+    for (char& c : text) {
+      const uint64_t r = next();
+      // Mostly UTF-8 lead/continuation bytes and ASCII, so that sequences are half valid.
+      c = static_cast<char>(r % 3 == 0 ? 0x80 + (r >> 8) % 0x80 : r % 3 == 1 ? (r >> 8) % 0x80 : (r >> 8) % 256);
+    }
+    std::vector<int32_t> ids(next() % 20);
+    for (auto& id : ids) id = static_cast<int32_t>(next() % 40000) - 100;
+    for (const auto& tokenizer : tokenizers) {
+      EXPECT_NO_THROW(tokenizer->encode(text));
+      EXPECT_NO_THROW(tokenizer->decode(ids, round % 2 == 0));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace packformer::test
