@@ -7,6 +7,8 @@
 namespace packformer::avx2 {
 namespace {
 
+constexpr int64_t kPrefetchSteps = 16;
+
 // Adds the epilogue terms and stores one row of 16 (or fewer) values.
 inline void finish_row(const MicroTile& t, int64_t i, __m256 v0, __m256 v1, __m256 bias0, __m256 bias1) {
   float* c = t.c + i * t.ldc;
@@ -54,6 +56,9 @@ void tile(const MicroTile& t) {
   const int64_t kc = t.kc;
 #pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k) {
+    // B is streamed once per row block; for small M it comes from DRAM/L3 and the hardware
+    // prefetcher alone does not keep up: fetch kPrefetchSteps k-steps (cache lines) ahead.
+    _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchSteps * kGemmNR), _MM_HINT_T0);
     const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 6
     for (int i = 0; i < R; ++i) {
