@@ -51,8 +51,7 @@ FastEncoder::~FastEncoder() = default;
 
 size_t FastEncoder::workspace_bytes() const {
   return 4 * (ws_.x.size() + ws_.qkv.size() + ws_.context.size() + ws_.sum.size() + ws_.x1.size() +
-              ws_.intermediate.size()) +
-         ws_.scratchpad.size();
+              ws_.intermediate.size());
 }
 
 void FastEncoder::plan(int64_t rows, int64_t batch) {
@@ -64,13 +63,6 @@ void FastEncoder::plan(int64_t rows, int64_t batch) {
   ensure(ws_.sum, r * h);
   ensure(ws_.x1, r * h);
   ensure(ws_.intermediate, r * static_cast<size_t>(c.intermediate_size));
-  size_t scratch = 0;
-  if (!layers_.empty()) {
-    const Layer& l = layers_.front();  // every layer has the same shapes
-    for (const PackedLinear* linear : {&l.qkv, &l.attention_output, &l.intermediate, &l.output})
-      scratch = std::max(scratch, linear->scratchpad_bytes(rows));
-  }
-  ensure(ws_.scratchpad, scratch);
   ensure(ws_.row_start, static_cast<size_t>(batch));
   ensure(ws_.query_rows, static_cast<size_t>(batch));
   ensure(ws_.key_rows, static_cast<size_t>(batch));
@@ -102,8 +94,7 @@ void FastEncoder::run(const EncoderInput& input, bool packed, EncoderOutput& out
   for (const auto& ids : input.ids) max_len = std::max<int64_t>(max_len, static_cast<int64_t>(ids.size()));
   const int64_t total = output.offsets.back();
   const int64_t rows = packed ? total : batch * max_len;
-  const int64_t bucket = PackedLinear::bucket_rows(rows);
-  plan(bucket, batch);
+  plan(rows, batch);
   for (int64_t b = 0; b < batch; ++b) {
     const int64_t len = static_cast<int64_t>(input.ids[b].size());
     ws_.row_start[b] = packed ? output.offsets[b] : b * max_len;
@@ -130,7 +121,6 @@ void FastEncoder::run(const EncoderInput& input, bool packed, EncoderOutput& out
   double attention_flops = 0.0;
   for (int64_t b = 0; b < batch; ++b) attention_flops += 4.0 * ws_.query_rows[b] * ws_.key_rows[b] * h;
 
-  void* scratch = ws_.scratchpad.data();
   // Profiled FLOPs count real rows only: padded rows are waste, not useful work.
   const auto norm_rows = [&](const float* in, const LayerNormWeights& norm, float* out) {
     layer_norm(in, norm.gamma.data(), norm.beta.data(), out, rows, h, c.layer_norm_eps);
@@ -138,7 +128,7 @@ void FastEncoder::run(const EncoderInput& input, bool packed, EncoderOutput& out
   for (const Layer& layer : layers_) {
     {
       ScopedOp op(profiler, "gemm_qkv", gemm_flops(total, layer.qkv));
-      layer.qkv.forward(ws_.x.data(), bucket, ws_.qkv.data(), nullptr, scratch);
+      layer.qkv.forward(ws_.x.data(), rows, ws_.qkv.data(), nullptr);
     }
     {
       ScopedOp op(profiler, "attention", attention_flops);
@@ -146,7 +136,7 @@ void FastEncoder::run(const EncoderInput& input, bool packed, EncoderOutput& out
     }
     {
       ScopedOp op(profiler, "gemm_out+bias+residual", gemm_flops(total, layer.attention_output));
-      layer.attention_output.forward(ws_.context.data(), bucket, ws_.sum.data(), ws_.x.data(), scratch);
+      layer.attention_output.forward(ws_.context.data(), rows, ws_.sum.data(), ws_.x.data());
     }
     {
       ScopedOp op(profiler, "layer_norm", 0.0);
@@ -154,11 +144,11 @@ void FastEncoder::run(const EncoderInput& input, bool packed, EncoderOutput& out
     }
     {
       ScopedOp op(profiler, "gemm_ffn1+bias+activation", gemm_flops(total, layer.intermediate));
-      layer.intermediate.forward(ws_.x1.data(), bucket, ws_.intermediate.data(), nullptr, scratch);
+      layer.intermediate.forward(ws_.x1.data(), rows, ws_.intermediate.data(), nullptr);
     }
     {
       ScopedOp op(profiler, "gemm_ffn2+bias+residual", gemm_flops(total, layer.output));
-      layer.output.forward(ws_.intermediate.data(), bucket, ws_.sum.data(), ws_.x1.data(), scratch);
+      layer.output.forward(ws_.intermediate.data(), rows, ws_.sum.data(), ws_.x1.data());
     }
     {
       ScopedOp op(profiler, "layer_norm", 0.0);

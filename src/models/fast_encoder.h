@@ -1,4 +1,4 @@
-// The fast path: fused QKV GEMM with pre-packed weights, GEMM epilogues (bias, bias+activation,
+// The fast path: fused QKV GEMM with weights packed at load, GEMM epilogues (bias, bias+activation,
 // bias+residual), tiled variable-length attention, and buffers planned once and reused.
 // With sparsity on, the batch is packed as [real tokens, hidden]; off, it is padded to
 // [B * max_len, hidden] and the padding rows are computed too (as without nested tensors).
@@ -24,7 +24,7 @@ class FastEncoder {
   // Not reentrant: one call at a time (the workspace is shared across calls).
   void run(const EncoderInput& input, bool packed, EncoderOutput& output, Profiler* profiler);
 
-  // Bytes held by the workspace (activations and GEMM scratch), for reports.
+  // Bytes held by the workspace (activations), for reports.
   size_t workspace_bytes() const;
 
  private:
@@ -34,11 +34,10 @@ class FastEncoder {
   };
   struct Workspace {
     std::vector<float> x, qkv, context, sum, x1, intermediate;
-    std::vector<uint8_t> scratchpad;
     std::vector<int64_t> row_start, query_rows, key_rows;
   };
 
-  void plan(int64_t rows_bucket, int64_t batch);
+  void plan(int64_t rows, int64_t batch);
   void embed(const EncoderInput& input, bool packed, int64_t max_len);
 
   const EncoderModel& model_;

@@ -5,7 +5,13 @@
 namespace packformer {
 
 void layer_norm(const float* x, const float* gamma, const float* beta, float* y, int64_t rows, int64_t n, float eps) {
-#pragma omp parallel for schedule(static) if (rows * n > 16384)
+  // A plain branch, not an OpenMP if() clause: a one-thread parallel region makes libgomp
+  // rebuild its team, which allocates on every call.
+  if (rows * n <= 16384) {
+    for (int64_t r = 0; r < rows; ++r) layer_norm_row(x + r * n, gamma, beta, y + r * n, n, eps);
+    return;
+  }
+#pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < rows; ++r) layer_norm_row(x + r * n, gamma, beta, y + r * n, n, eps);
 }
 

@@ -166,13 +166,12 @@ TEST(PackedLinear, EpiloguesMatchPackedGemm) {
   const Reference ref = reference(x, w, b, nullptr, rows, out, in);
   const Reference ref_residual = reference(x, w, b, &residual, rows, out, in);
   std::vector<float> y(rows * out);
-  PackedLinear(w, b, in, out, Epilogue::Bias).forward(x.data(), rows, y.data(), nullptr, nullptr);
+  PackedLinear(w, b, in, out, Epilogue::Bias).forward(x.data(), rows, y.data(), nullptr);
   for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], ref.value[i], tolerance(ref.scale[i], in, false, 0));
-  PackedLinear(w, b, in, out, Epilogue::BiasResidual).forward(x.data(), rows, y.data(), residual.data(), nullptr);
+  PackedLinear(w, b, in, out, Epilogue::BiasResidual).forward(x.data(), rows, y.data(), residual.data());
   for (size_t i = 0; i < y.size(); ++i)
     ASSERT_NEAR(y[i], ref_residual.value[i], tolerance(ref_residual.scale[i], in, false, 0));
-  PackedLinear(w, b, in, out, Epilogue::BiasActivation, Activation::Silu).forward(x.data(), rows, y.data(), nullptr,
-                                                                                  nullptr);
+  PackedLinear(w, b, in, out, Epilogue::BiasActivation, Activation::Silu).forward(x.data(), rows, y.data(), nullptr);
   for (size_t i = 0; i < y.size(); ++i) {
     const double expected = activate_ref(Activation::Silu, ref.value[i]);
     ASSERT_NEAR(y[i], expected, tolerance(ref.scale[i], in, true, expected, ref.value[i]));

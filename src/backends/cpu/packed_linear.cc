@@ -16,7 +16,7 @@ PackedLinear::PackedLinear(const std::vector<float>& weight, const std::vector<f
   weights_ = PackedWeights(weight.data(), out, in);
 }
 
-void PackedLinear::forward(const float* x, int64_t rows, float* y, const float* residual, void* scratchpad) const {
+void PackedLinear::forward(const float* x, int64_t rows, float* y, const float* residual) const {
   GemmEpilogue e;
   e.bias = bias_.data();
   if (epilogue_ == Epilogue::BiasResidual) {

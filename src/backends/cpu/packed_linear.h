@@ -16,20 +16,13 @@ enum class Epilogue { Bias, BiasActivation, BiasResidual };
 
 class PackedLinear {
  public:
-  // Any row count works; kept so callers can still plan buffers per bucket (1 = exact rows).
-  static constexpr int64_t kRowBucket = 1;
-  static int64_t bucket_rows(int64_t rows) { return rows; }
-
   // weight [out, in] row-major (Hugging Face layout), bias [out].
   PackedLinear(const std::vector<float>& weight, const std::vector<float>& bias, int64_t in, int64_t out,
                Epilogue epilogue, Activation activation = Activation::Gelu);
 
   // y[rows, out] = epilogue(x[rows, in] * W^T + b). `residual` has y's shape (BiasResidual
-  // only). `scratchpad` is unused (the GEMM keeps its own per-thread buffers); may be null.
-  void forward(const float* x, int64_t rows, float* y, const float* residual, void* scratchpad) const;
-
-  // The GEMM needs no caller scratch: always 0.
-  size_t scratchpad_bytes(int64_t rows) const { return 0; }
+  // only; may be null otherwise). Any row count; nothing is allocated.
+  void forward(const float* x, int64_t rows, float* y, const float* residual) const;
 
   int64_t in() const { return in_; }
   int64_t out() const { return out_; }
