@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "json_lines.h"
 #include "line_io.h"
+#include "path_options.h"
 #include "packformer/encoder.h"
 #include "packformer/error.h"
 
@@ -23,16 +24,8 @@ struct ModelOptions {
   int64_t max_length = 0;
   int threads = 0;
   bool ids = false;
-  std::string path = "fast";
-  std::string sparsity = "on";
+  PathOptions paths;
 };
-
-RunOptions run_options(const ModelOptions& o) {
-  RunOptions run;
-  run.path = o.path == "slow" ? ExecutionPath::Slow : ExecutionPath::Fast;
-  run.sparsity = o.sparsity == "on";
-  return run;
-}
 
 // Token ids given directly: one JSON array per line, cut to max_length. Ids are checked here
 // so that the error names the input line, not the position inside the batch.
@@ -111,7 +104,7 @@ void run_task(Task task, const ModelOptions& o) {
       input = encoder->tokenize({lines.begin() + first, lines.begin() + first + count}, max_length, &cut);
       truncated += cut;
     }
-    write_results(task, info, encoder->run(input, wanted, run_options(o)), file);
+    write_results(task, info, encoder->run(input, wanted, o.paths.run_options()), file);
   }
   if (truncated > 0)
     std::fprintf(stderr, "warning: %zu of %zu inputs were longer than %lld tokens and were truncated\n", truncated,
@@ -128,10 +121,7 @@ void add_task(CLI::App& app, Task task, const char* name, const char* descriptio
   cmd->add_option("--max-length", options->max_length, "truncate inputs to N tokens (default: the model's maximum)");
   cmd->add_option("--threads", options->threads, "threads (default: all cores)");
   cmd->add_flag("--ids", options->ids, "read token ids, one JSON array per line, instead of text");
-  cmd->add_option("--path", options->path, "execution path")->check(CLI::IsMember({"slow", "fast"}))->capture_default_str();
-  cmd->add_option("--sparsity", options->sparsity, "fast path: skip padding tokens")
-      ->check(CLI::IsMember({"on", "off"}))
-      ->capture_default_str();
+  options->paths.add_to(cmd);
   cmd->callback([task, options] { run_task(task, *options); });
 }
 

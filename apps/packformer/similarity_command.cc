@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "line_io.h"
+#include "path_options.h"
 #include "packformer/encoder.h"
 #include "packformer/error.h"
 
@@ -15,6 +16,7 @@ struct SimilarityOptions {
   std::string model;
   std::string input;
   int threads = 0;
+  PathOptions paths;
 };
 
 double cosine(const float* a, const float* b, int64_t n) {
@@ -32,7 +34,7 @@ void run_similarity(const SimilarityOptions& o) {
   const std::vector<std::string> texts = read_lines(o.input);
   if (texts.empty()) fail(ErrorKind::InvalidInput, "no input lines to compare");
   if (texts.size() > 64) fail(ErrorKind::InvalidInput, "similarity prints a matrix: give at most 64 lines");
-  const EncoderOutput out = encoder->run(encoder->tokenize(texts), kSentenceEmbedding);
+  const EncoderOutput out = encoder->run(encoder->tokenize(texts), kSentenceEmbedding, o.paths.run_options());
   const int64_t h = out.hidden_size, n = static_cast<int64_t>(texts.size());
   for (int64_t i = 0; i < n; ++i) std::printf("[%lld] %s\n", static_cast<long long>(i), texts[i].c_str());
   std::printf("\ncosine similarity\n     ");
@@ -54,6 +56,7 @@ void register_similarity_command(CLI::App& app) {
   cmd->add_option("--model", o->model, "sentence-embedding model folder")->required();
   cmd->add_option("--input", o->input, "one text per line (default: stdin)");
   cmd->add_option("--threads", o->threads, "threads (default: all cores)");
+  o->paths.add_to(cmd);
   cmd->callback([o] { run_similarity(*o); });
 }
 
