@@ -55,6 +55,8 @@ class Tokenizer {
   // (sentencepiece.bpe.model, spiece.model, any *.model), else vocab.txt (BERT WordPiece,
   // lower-cased unless tokenizer_config.json says "do_lower_case": false).
   static std::unique_ptr<Tokenizer> from_model_dir(const std::filesystem::path& dir);
+  // The file from_model_dir would load, in that order of preference; empty when there is none.
+  static std::optional<std::filesystem::path> find_in_model_dir(const std::filesystem::path& dir);
   // tokenizer.json, a sentencepiece .model, or vocab.txt (chosen by file name/extension).
   static std::unique_ptr<Tokenizer> from_file(const std::filesystem::path& file);
 

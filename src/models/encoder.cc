@@ -71,16 +71,6 @@ void validate(const EncoderConfig& c, const EncoderInput& input) {
   }
 }
 
-// The same files Tokenizer::from_model_dir looks for.
-bool has_tokenizer_files(const std::filesystem::path& dir) {
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name == "tokenizer.json" || name == "vocab.txt" || entry.path().extension() == ".model") return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 std::vector<float> EncoderOutput::padded_hidden_states() const {
@@ -104,7 +94,7 @@ std::unique_ptr<Encoder> Encoder::load(const std::filesystem::path& dir, const E
   impl->model = load_encoder_model(dir);
   impl->info = describe(impl->model);
   impl->fast = std::make_unique<FastEncoder>(impl->model);
-  if (options.load_tokenizer && has_tokenizer_files(dir)) impl->tokenizer = Tokenizer::from_model_dir(dir);
+  if (options.load_tokenizer && Tokenizer::find_in_model_dir(dir)) impl->tokenizer = Tokenizer::from_model_dir(dir);
   return std::unique_ptr<Encoder>(new Encoder(std::move(impl)));
 }
 

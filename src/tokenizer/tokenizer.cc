@@ -64,22 +64,29 @@ std::unique_ptr<Tokenizer> Tokenizer::from_file(const fs::path& file) {
   return load_tokenizer_json_file(file);
 }
 
-std::unique_ptr<Tokenizer> Tokenizer::from_model_dir(const fs::path& dir) {
-  if (!fs::is_directory(dir)) fail(ErrorKind::Io, "model folder '" + dir.string() + "' does not exist");
-  if (fs::is_regular_file(dir / "tokenizer.json")) return load_tokenizer_json_file(dir / "tokenizer.json");
+std::optional<fs::path> Tokenizer::find_in_model_dir(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::is_regular_file(dir / "tokenizer.json", ec)) return dir / "tokenizer.json";
   for (const char* name : {"sentencepiece.bpe.model", "spiece.model"})
-    if (fs::is_regular_file(dir / name)) return std::make_unique<SentencePieceTokenizer>(dir / name);
+    if (fs::is_regular_file(dir / name, ec)) return dir / name;
   std::vector<fs::path> models;
-  for (const auto& entry : fs::directory_iterator(dir))
+  for (const auto& entry : fs::directory_iterator(dir, ec))
     if (entry.is_regular_file() && entry.path().extension() == ".model") models.push_back(entry.path());
   if (!models.empty()) {
     std::sort(models.begin(), models.end());  // deterministic when there are several
-    return std::make_unique<SentencePieceTokenizer>(models.front());
+    return models.front();
   }
-  if (fs::is_regular_file(dir / "vocab.txt"))
-    return load_bert_vocab(dir / "vocab.txt", read_bert_options(dir / "tokenizer_config.json"));
-  fail(ErrorKind::InvalidModel, "no tokenizer in '" + dir.string() +
-                                    "': expected tokenizer.json, a sentencepiece .model file or vocab.txt");
+  if (fs::is_regular_file(dir / "vocab.txt", ec)) return dir / "vocab.txt";
+  return std::nullopt;
+}
+
+std::unique_ptr<Tokenizer> Tokenizer::from_model_dir(const fs::path& dir) {
+  if (!fs::is_directory(dir)) fail(ErrorKind::Io, "model folder '" + dir.string() + "' does not exist");
+  const std::optional<fs::path> file = find_in_model_dir(dir);
+  if (!file)
+    fail(ErrorKind::InvalidModel, "no tokenizer in '" + dir.string() +
+                                      "': expected tokenizer.json, a sentencepiece .model file or vocab.txt");
+  return from_file(*file);
 }
 
 }  // namespace packformer
