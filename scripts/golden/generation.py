@@ -5,6 +5,7 @@ Run through scripts/make_golden.py (``generation`` subcommand). CPU, float32, ea
 Outputs (relative to the repository root):
   tests/data/models/tiny-gpt2/                   GPT2LMHeadModel folder + a byte-level BPE
                                                  tokenizer.json trained on tests/data/sentences.txt
+                                                 and tests/data/tokenizer/corpus.txt
   tests/data/golden/tiny-gpt2-logits.safetensors logits of every prompt position, each prompt
                                                  run alone (no padding): packed [tokens, vocab]
   tests/data/golden/tiny-gpt2-generate.json      generate() results: for each case its options
@@ -48,7 +49,8 @@ def _train_tokenizer(out: Path) -> None:
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=VOCAB, special_tokens=["<|endoftext|>"],
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-    lines = [l for l in SENTENCES.read_text(encoding="utf-8").split("\n") if l]
+    corpus = (REPO / "tests" / "data" / "tokenizer" / "corpus.txt").read_bytes().decode("utf-8", errors="replace")
+    lines = [l for l in (SENTENCES.read_text(encoding="utf-8") + "\n" + corpus).split("\n") if l]
     tok.train_from_iterator(lines, trainer=trainer)
     assert tok.get_vocab_size() == VOCAB, tok.get_vocab_size()
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<|endoftext|>", eos_token="<|endoftext|>",
