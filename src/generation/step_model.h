@@ -8,6 +8,7 @@
 // shares them between the copies of that prompt (beams never move between prompts).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
