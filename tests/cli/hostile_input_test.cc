@@ -83,7 +83,7 @@ TEST_F(CliTest, BatchOverMaxMemoryIsRefused) {
 }
 
 TEST_F(CliTest, MaxMemoryMustBeASize) {
-  for (const char* value : {"banana", "0", "-5G", "12Q", "1e30"}) {
+  for (const char* value : {"banana", "0", "0.1", "12Q", "1e30"}) {
     SCOPED_TRACE(value);
     expect_error(run("embed " + model("tiny-minilm") + " --ids --max-memory " + quote(value), "[2, 3]\n"),
                  {"--max-memory", "is not a size"});
