@@ -2,6 +2,6 @@
 #include "fuzz_targets.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  packformer::fuzz::cli_input_input(data, size);
+  packformer::fuzz::cli_input(data, size);
   return 0;
 }
