@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate packformer's golden references (run by hand, never in CI).
 
-    scripts/make_golden.py [models|minilm|tokenizers|all]     (default: all)
+    scripts/make_golden.py [models|minilm|tokenizers|seq2seq|generation|all]     (default: all)
 
   models      tiny seeded random-weight models in tests/data/models/ and their goldens
               in tests/data/golden/NAME.safetensors            (scripts/golden/models.py)
@@ -11,6 +11,7 @@
               then unzip the wheel)
   tokenizers  tokenizer goldens                                 (scripts/golden/tokenizers.py)
   seq2seq     tiny Marian and BART models, forward and `generate` goldens (scripts/golden/seq2seq.py)
+  generation  tests/data/models/tiny-gpt2 and generate() goldens  (scripts/golden/generation.py)
 
 The versions are pinned (goldens must be reproducible). Create the environment with:
 
@@ -37,7 +38,7 @@ PINNED = {
     "safetensors": "0.8.0",
 }
 SEED = 0
-COMMANDS = ("models", "minilm", "tokenizers", "seq2seq", "all")
+COMMANDS = ("models", "minilm", "tokenizers", "seq2seq", "generation", "all")
 
 
 def check_versions() -> None:
@@ -100,6 +101,9 @@ def main(argv: list[str]) -> int:
     if cmd in ("seq2seq", "all"):
         from golden import seq2seq
         seq2seq.make_seq2seq()
+    if cmd in ("generation", "all"):
+        from golden import generation
+        generation.make_generation()
     return 0
 
 

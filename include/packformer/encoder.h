@@ -66,6 +66,10 @@ struct ModelInfo {
 struct EncoderOptions {
   int threads = 0;  // 0 = all cores. OpenMP threads are process-wide: the last value set wins.
   bool load_tokenizer = true;  // false when only token ids will be passed
+  // Most bytes one run() may allocate for a batch's activations and outputs (weights not
+  // counted). Checked before allocating: a batch over it fails with ErrorKind::OutOfMemory.
+  // 0 = half of the machine's physical RAM.
+  uint64_t max_memory_bytes = 0;
 };
 
 class Encoder {
@@ -84,6 +88,10 @@ class Encoder {
   EncoderOutput run(const EncoderInput& input, unsigned outputs, const RunOptions& options = {}) const;
   // The same, reusing `output`'s buffers: once warm, the fast path allocates nothing.
   void run(const EncoderInput& input, unsigned outputs, const RunOptions& options, EncoderOutput& output) const;
+
+  // Bytes run() would allocate for `input` with `options`, and the limit it checks them against.
+  uint64_t memory_needed(const EncoderInput& input, const RunOptions& options = {}) const;
+  uint64_t memory_limit() const;
 
   // Tokenizes texts with the folder's tokenizer, truncating to `max_length` tokens (0 = the
   // model's max_length). `truncated` (if given) receives how many texts were cut.

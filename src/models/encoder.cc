@@ -7,6 +7,7 @@
 
 #include "models/encoder_forward.h"
 #include "models/fast_encoder.h"
+#include "models/memory_plan.h"
 #include "models/registry.h"
 #include "packformer/error.h"
 #include "packformer/tokenizer.h"
@@ -18,6 +19,7 @@ struct Encoder::Impl {
   ModelInfo info;
   std::unique_ptr<Tokenizer> tokenizer;
   std::unique_ptr<FastEncoder> fast;  // packed weights and the planned workspace
+  uint64_t memory_limit = 0;
 };
 
 namespace {
@@ -93,6 +95,7 @@ std::unique_ptr<Encoder> Encoder::load(const std::filesystem::path& dir, const E
   auto impl = std::make_unique<Impl>();
   impl->model = load_encoder_model(dir);
   impl->info = describe(impl->model);
+  impl->memory_limit = options.max_memory_bytes > 0 ? options.max_memory_bytes : default_memory_limit();
   impl->fast = std::make_unique<FastEncoder>(impl->model);
   if (options.load_tokenizer && Tokenizer::find_in_model_dir(dir)) impl->tokenizer = Tokenizer::from_model_dir(dir);
   return std::unique_ptr<Encoder>(new Encoder(std::move(impl)));
@@ -100,6 +103,17 @@ std::unique_ptr<Encoder> Encoder::load(const std::filesystem::path& dir, const E
 
 const ModelInfo& Encoder::info() const { return impl_->info; }
 const Tokenizer* Encoder::tokenizer() const { return impl_->tokenizer.get(); }
+uint64_t Encoder::memory_limit() const { return impl_->memory_limit; }
+
+uint64_t Encoder::memory_needed(const EncoderInput& input, const RunOptions& options) const {
+  BatchShape shape;
+  shape.batch = static_cast<int64_t>(input.ids.size());
+  for (const auto& ids : input.ids) {
+    shape.max_len = std::max<int64_t>(shape.max_len, static_cast<int64_t>(ids.size()));
+    shape.total += static_cast<int64_t>(ids.size());
+  }
+  return batch_memory_bytes(impl_->model.config, shape, options);
+}
 
 EncoderOutput Encoder::run(const EncoderInput& input, unsigned outputs, const RunOptions& options) const {
   EncoderOutput output;
@@ -114,6 +128,7 @@ EncoderOutput Encoder::run(const EncoderInput& input, unsigned outputs, const Ru
 void Encoder::run(const EncoderInput& input, unsigned outputs, const RunOptions& options, EncoderOutput& output) const {
   const EncoderModel& model = impl_->model;
   validate(model.config, input);
+  check_memory(memory_needed(input, options), impl_->memory_limit, options);
   output.hidden_size = model.config.hidden_size;
   output.num_labels = model.config.num_labels;
   output.offsets.resize(input.ids.size() + 1);
