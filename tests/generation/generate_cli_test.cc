@@ -1,49 +1,16 @@
 // `packformer generate` end to end on the tiny GPT-2: --ids and text against the transformers
 // goldens, streaming of a single prompt, and clear errors for bad input.
-#include <gmock/gmock.h>
-#include <sys/wait.h>
-
-#include <sstream>
-
+#include "cli/cli_test_util.h"
 #include "generation_test_util.h"
 
 namespace packformer::test {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::StartsWith;
-
-struct CliResult {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-class GenerateCli : public ::testing::Test {
+// The shared CLI fixture (tests/cli/cli_test_util.h), with every command being `generate`.
+class GenerateCli : public CliTest {
  protected:
   CliResult run(const std::string& args, const std::string& input = "") {
-    const auto in = tmp_.path() / "stdin.txt", out = tmp_.path() / "stdout.txt", err = tmp_.path() / "stderr.txt";
-    write_file(in, input);
-    const std::string command = quote(PACKFORMER_CLI) + " generate " + args + " < " + quote(in.string()) + " > " +
-                                quote(out.string()) + " 2> " + quote(err.string());
-    const int status = std::system(command.c_str());
-    CliResult r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = read_file(out);
-    r.err = read_file(err);
-    return r;
+    return CliTest::run("generate " + args, input);
   }
   static std::string model() { return "--model " + quote(tiny_gpt2().string()) + " --threads 2"; }
   static std::string id_lines(const std::vector<std::vector<int32_t>>& prompts) {
@@ -51,15 +18,6 @@ class GenerateCli : public ::testing::Test {
     for (const auto& p : prompts) text += nlohmann::json(p).dump() + "\n";
     return text;
   }
-  static void expect_error(const CliResult& r, const std::vector<std::string>& pieces) {
-    EXPECT_NE(r.exit_code, 0);
-    EXPECT_LT(r.exit_code, 128) << "killed by a signal";
-    EXPECT_EQ(r.out, "");
-    EXPECT_THAT(r.err, StartsWith("error: "));
-    EXPECT_EQ(split_lines(r.err).size(), 1u) << r.err;
-    for (const auto& piece : pieces) EXPECT_THAT(r.err, HasSubstr(piece));
-  }
-  TempDir tmp_;
 };
 
 TEST_F(GenerateCli, IdsGreedyAndBeamMatchTransformers) {
