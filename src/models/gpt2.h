@@ -65,10 +65,6 @@ class Gpt2Model final : public StepModel {
   // logits[j] = ln_f(x[rows[j]]) * wte^T.
   void lm_head(const int64_t* rows, int64_t n, float* logits);
   void plan(int64_t token_rows, int64_t cache_rows, int64_t cache_positions, int64_t copies);
-  // Copies the first `length` positions of cache row `row` (every layer, keys and values) to
-  // or from a staging slot.
-  void stage_row(int64_t row, int64_t length, int64_t slot, bool to_staging);
-  void copy_cache_row(int64_t from, int64_t to, int64_t length);
 
   Gpt2Config config_;
   std::vector<Layer> layers_;

@@ -4,7 +4,6 @@
 // so steps allocate nothing.
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <string>
 
 #include "backends/cpu/decoder_attention.h"
@@ -39,13 +38,7 @@ void Gpt2Model::plan(int64_t token_rows, int64_t cache_rows, int64_t cache_posit
   ensure(w.cache_rows, t);
   ensure(w.key_counts, t);
   ensure(w.last_rows, t);
-  const size_t cache = static_cast<size_t>(c.n_layer * cache_rows * cache_positions) * n;
-  ensure(w.k_cache, cache);
-  ensure(w.v_cache, cache);
-  ensure(w.row_length, static_cast<size_t>(cache_rows));
-  ensure(w.staged_length, static_cast<size_t>(copies));
-  w.cache_rows_n = cache_rows;
-  w.cache_positions = cache_positions;
+  w.cache.plan(c.n_layer, cache_rows, cache_positions, c.n_embd);
   w.copies = copies;
 }
 
@@ -53,7 +46,6 @@ void Gpt2Model::run_rows(int64_t rows) {
   const Gpt2Config& c = config_;
   Workspace& w = *ws_;
   const int64_t n = c.n_embd;
-  const int64_t layer_stride = w.cache_rows_n * w.cache_positions * n, row_stride = w.cache_positions * n;
   for (int64_t i = 0; i < rows; ++i) {
     const float* token = wte_.data() + static_cast<int64_t>(w.ids[i]) * n;
     const float* position = wpe_.data() + w.positions[i] * n;
@@ -66,7 +58,7 @@ void Gpt2Model::run_rows(int64_t rows) {
   attention.q_stride = 3 * n;
   attention.out = w.context.data();
   attention.out_stride = n;
-  attention.cache_row_stride = row_stride;
+  attention.cache_row_stride = w.cache.row_stride();
   attention.heads = c.n_head;
   attention.head_dim = c.head_dim();
   attention.queries = rows;
@@ -79,15 +71,10 @@ void Gpt2Model::run_rows(int64_t rows) {
     layer_norm(w.x.data(), layer.ln_1_gamma.data(), layer.ln_1_beta.data(), w.normed.data(), rows, n,
                c.layer_norm_epsilon);
     layer.c_attn.forward(w.normed.data(), rows, w.qkv.data(), nullptr);
-    float* k_cache = w.k_cache.data() + l * layer_stride;
-    float* v_cache = w.v_cache.data() + l * layer_stride;
-    for (int64_t i = 0; i < rows; ++i) {
-      const int64_t at = w.cache_rows[i] * row_stride + w.positions[i] * n;
-      std::memcpy(k_cache + at, w.qkv.data() + i * 3 * n + n, static_cast<size_t>(n) * sizeof(float));
-      std::memcpy(v_cache + at, w.qkv.data() + i * 3 * n + 2 * n, static_cast<size_t>(n) * sizeof(float));
-    }
-    attention.k_cache = k_cache;
-    attention.v_cache = v_cache;
+    for (int64_t i = 0; i < rows; ++i)
+      w.cache.write(l, w.cache_rows[i], w.positions[i], w.qkv.data() + i * 3 * n + n, w.qkv.data() + i * 3 * n + 2 * n);
+    attention.k_cache = w.cache.keys(l);
+    attention.v_cache = w.cache.values(l);
     attention.scale = c.scale_attn_by_inverse_layer_idx ? base_scale / static_cast<float>(l + 1) : base_scale;
     cached_attention(attention);
     layer.c_proj.forward(w.context.data(), rows, w.x_mid.data(), w.x.data());
@@ -129,13 +116,13 @@ int64_t Gpt2Model::prefill(const std::vector<std::vector<int32_t>>& prompts, int
       w.positions[i] = t;
       w.cache_rows[i] = static_cast<int64_t>(p) * copies;
     }
-    for (int64_t c = 0; c < copies; ++c) w.row_length[p * copies + c] = len;
+    w.cache.set_length(static_cast<int64_t>(p) * copies, len);
   }
   run_rows(total);
   for (size_t p = 0; p < prompts.size(); ++p)
     for (int64_t c = 1; c < copies; ++c)
-      copy_cache_row(static_cast<int64_t>(p) * copies, static_cast<int64_t>(p) * copies + c,
-                     static_cast<int64_t>(prompts[p].size()));
+      w.cache.copy_row(static_cast<int64_t>(p) * copies, static_cast<int64_t>(p) * copies + c,
+                       static_cast<int64_t>(prompts[p].size()));
   return total;
 }
 
@@ -162,86 +149,29 @@ std::vector<float> Gpt2Model::forward_all(const std::vector<std::vector<int32_t>
 
 void Gpt2Model::step(const int32_t* rows, const int32_t* tokens, int64_t n, float* logits) {
   Workspace& w = *ws_;
-  if (n > w.cache_rows_n) fail(ErrorKind::Internal, "Gpt2Model::step: more rows than begin() planned");
+  if (n > w.cache.rows()) fail(ErrorKind::Internal, "Gpt2Model::step: more rows than begin() planned");
   for (int64_t i = 0; i < n; ++i) {
     const int64_t row = rows[i];
-    if (row < 0 || row >= w.cache_rows_n || w.row_length[row] >= w.cache_positions)
+    if (row < 0 || row >= w.cache.rows() || w.cache.length(row) >= w.cache.positions())
       fail(ErrorKind::Internal, "Gpt2Model::step: cache row " + std::to_string(row) + " is full or out of range");
     if (tokens[i] < 0 || tokens[i] >= config_.vocab_size)
       fail(ErrorKind::Internal, "Gpt2Model::step: token " + std::to_string(tokens[i]) + " out of range");
     w.ids[i] = tokens[i];
-    w.positions[i] = w.row_length[row];
+    w.positions[i] = w.cache.length(row);
     w.cache_rows[i] = row;
   }
   run_rows(n);
   for (int64_t i = 0; i < n; ++i) {
-    ++w.row_length[rows[i]];
+    w.cache.set_length(rows[i], w.cache.length(rows[i]) + 1);
     w.last_rows[i] = i;
   }
   lm_head(w.last_rows.data(), n, logits);
 }
 
-void Gpt2Model::stage_row(int64_t row, int64_t length, int64_t slot, bool to_staging) {
-  Workspace& w = *ws_;
-  const int64_t n = config_.n_embd;
-  const int64_t layer_stride = w.cache_rows_n * w.cache_positions * n, row_stride = w.cache_positions * n;
-  const size_t bytes = static_cast<size_t>(length * n) * sizeof(float);
-  for (int64_t l = 0; l < config_.n_layer; ++l) {
-    float* k = w.k_cache.data() + l * layer_stride + row * row_stride;
-    float* v = w.v_cache.data() + l * layer_stride + row * row_stride;
-    float* staged = w.staging.data() + ((slot * config_.n_layer + l) * 2) * row_stride;
-    if (to_staging) {
-      std::memcpy(staged, k, bytes);
-      std::memcpy(staged + row_stride, v, bytes);
-    } else {
-      std::memcpy(k, staged, bytes);
-      std::memcpy(v, staged + row_stride, bytes);
-    }
-  }
-}
-
-void Gpt2Model::copy_cache_row(int64_t from, int64_t to, int64_t length) {
-  Workspace& w = *ws_;
-  const int64_t n = config_.n_embd;
-  const int64_t layer_stride = w.cache_rows_n * w.cache_positions * n, row_stride = w.cache_positions * n;
-  const size_t bytes = static_cast<size_t>(length * n) * sizeof(float);
-  for (int64_t l = 0; l < config_.n_layer; ++l) {
-    std::memcpy(w.k_cache.data() + l * layer_stride + to * row_stride,
-                w.k_cache.data() + l * layer_stride + from * row_stride, bytes);
-    std::memcpy(w.v_cache.data() + l * layer_stride + to * row_stride,
-                w.v_cache.data() + l * layer_stride + from * row_stride, bytes);
-  }
-  w.row_length[to] = length;
-}
-
-// Beams reorder within one prompt's rows, so at most `copies` pairs arrive per call; sources
-// that another pair overwrites are staged first, the rest are copied directly.
+// Beams reorder within one prompt's rows, so at most `copies` pairs arrive per call.
 void Gpt2Model::copy_rows(const int32_t* dst, const int32_t* src, int64_t n) {
-  Workspace& w = *ws_;
-  if (n > w.copies) fail(ErrorKind::Internal, "Gpt2Model::copy_rows: more pairs than copies per prompt");
-  // Sized here, not in plan(): only beam search copies rows. It grows at most once per
-  // workspace size (the first reorder of a larger call), never per token.
-  ensure(w.staging, static_cast<size_t>(n * config_.n_layer * 2 * w.cache_positions * config_.n_embd));
-  const auto overwritten = [&](int64_t row) {
-    for (int64_t j = 0; j < n; ++j)
-      if (dst[j] == row && dst[j] != src[j]) return true;
-    return false;
-  };
-  for (int64_t i = 0; i < n; ++i) {
-    if (dst[i] < 0 || dst[i] >= w.cache_rows_n || src[i] < 0 || src[i] >= w.cache_rows_n)
-      fail(ErrorKind::Internal, "Gpt2Model::copy_rows: row out of range");
-    w.staged_length[i] = w.row_length[src[i]];
-    if (dst[i] != src[i] && overwritten(src[i])) stage_row(src[i], w.staged_length[i], i, true);
-  }
-  for (int64_t i = 0; i < n; ++i) {
-    if (dst[i] == src[i]) continue;
-    if (overwritten(src[i])) {
-      stage_row(dst[i], w.staged_length[i], i, false);
-      w.row_length[dst[i]] = w.staged_length[i];
-    } else {
-      copy_cache_row(src[i], dst[i], w.staged_length[i]);
-    }
-  }
+  if (n > ws_->copies) fail(ErrorKind::Internal, "Gpt2Model::copy_rows: more pairs than copies per prompt");
+  ws_->cache.copy_rows(dst, src, n);
 }
 
 }  // namespace packformer

@@ -6,6 +6,7 @@
 
 #include "backends/cpu/packed_linear.h"
 #include "models/gpt2.h"
+#include "models/kv_cache.h"
 
 namespace packformer {
 
@@ -24,12 +25,8 @@ struct Gpt2Model::Workspace {
   std::vector<float> x, normed, qkv, context, x_mid, inner, last;
   std::vector<int32_t> ids;
   std::vector<int64_t> positions, cache_rows, key_counts, last_rows;
-  // The KV cache: [layer][cache row][position][n_embd] for keys and for values.
-  std::vector<float> k_cache, v_cache;
-  std::vector<int64_t> row_length;  // tokens held by each cache row
-  std::vector<float> staging;       // copy_rows: rows read before they are overwritten (sized there)
-  std::vector<int64_t> staged_length;
-  int64_t cache_rows_n = 0, cache_positions = 0, copies = 1;
+  KvCache cache;  // [layer][cache row][position][n_embd]
+  int64_t copies = 1;
 };
 
 }  // namespace packformer

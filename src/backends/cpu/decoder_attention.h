@@ -2,7 +2,8 @@
 // and values of one cache row. Causal prefill is this with key_count = position + 1 (the
 // prompt's keys are written to the cache first); a decode step is one query per row with
 // key_count = the row's length. Keys are folded in tiles with an online softmax, so no score
-// buffer exists and nothing is allocated.
+// buffer exists and nothing is allocated. Cross-attention is the same with the encoder's keys
+// and values as the "cache" (key_count = the source length).
 #pragma once
 
 #include <cstdint>
@@ -14,9 +15,11 @@ struct CachedAttentionArgs {
   int64_t q_stride = 0;      // floats between query rows
   float* out = nullptr;      // output rows, [heads * head_dim] each
   int64_t out_stride = 0;
-  const float* k_cache = nullptr;  // [cache rows][positions][heads * head_dim]
+  const float* k_cache = nullptr;  // [cache rows][positions][key_stride]: heads * head_dim keys each
   const float* v_cache = nullptr;  // same layout as k_cache
-  int64_t cache_row_stride = 0;    // floats between cache rows (positions * heads * head_dim)
+  int64_t cache_row_stride = 0;    // floats between cache rows (positions * key_stride)
+  int64_t key_stride = 0;          // floats between positions of a row; 0 = heads * head_dim
+                                   // (larger when keys and values interleave in one buffer)
   int64_t heads = 0, head_dim = 0;
   float scale = 1.0f;
   int64_t queries = 0;
