@@ -1,8 +1,11 @@
-// Text generation with decoder models (today: GPT-2), as transformers' `generate` does it:
+// Text generation with decoder models (GPT-2) and encoder-decoder translation models (Marian,
+// BART), as transformers' `generate` does it:
 // greedy search, sampling (temperature, top-k, top-p, repetition penalty, seeded) and beam
 // search (length penalty, early stopping, several returned sequences, no-repeat n-grams).
 // Prompts of different lengths are prefilled packed (no padding is computed); the KV cache
-// is allocated once per call, for every row at its maximum length.
+// is allocated once per call, for every row at its maximum length. For an encoder-decoder
+// model the "prompts" are the sources: the new tokens are the translation (the decoder start
+// token is not returned).
 //
 //   auto generator = packformer::Generator::load("tiny-gpt2");
 //   packformer::GenerationOptions options;
@@ -50,6 +53,12 @@ struct GenerationOptions {
   // Generation stops at any of these; empty = the model folder's (generation_config.json,
   // else config.json). The EOS token is part of the returned tokens, as in transformers.
   std::optional<std::vector<int32_t>> eos_token_ids;
+  // transformers' forced_bos_token_id (the first new token) and forced_eos_token_id (the new
+  // token at max_new_tokens). Unset = the model folder's; -1 = none.
+  std::optional<int32_t> forced_bos_token_id, forced_eos_token_id;
+  // Tokens never generated (bad_words_ids of one token; Marian folders ban <pad>). Unset = the
+  // model folder's. EOS ids are never banned (as in transformers).
+  std::optional<std::vector<int32_t>> bad_token_ids;
 };
 
 // Called for each generated token as soon as it is final: at every step for greedy search and
@@ -86,6 +95,8 @@ class Generator {
   int64_t vocab_size() const;
   int64_t max_positions() const;
   std::vector<int32_t> default_eos_token_ids() const;
+  // Marian and BART: prompts are sources for the encoder; the output is a new sequence.
+  bool is_encoder_decoder() const;
 
  private:
   struct Impl;

@@ -15,7 +15,9 @@ Outputs (paths relative to the repository root):
   tests/data/golden/tiny-marian.generate.json, tiny-bart.generate.json
       the source ids of each input and, for each search setting, the kwargs given to
       `generate` and the new tokens of every returned sequence (decoder start dropped,
-      padding after EOS dropped)
+      padding after EOS dropped); "texts": sentences tokenized by the folder's tokenizer
+      (AutoTokenizer), their greedy translation and its decoded text; "decodes": id sequences
+      (special ids included) and their decoded text with skip_special_tokens True and False
 
 The models' final_logits_bias is random with the EOS entry raised, so that some sequences
 end before max_new_tokens and EOS handling is exercised.
@@ -53,6 +55,29 @@ SEARCHES = [
                               length_penalty=1.5, no_repeat_ngram_size=2)),
     ("beam3_never", dict(do_sample=False, num_beams=3, max_new_tokens=24, early_stopping="never")),
 ]
+
+# forced_bos_token_id / forced_eos_token_id (ForcedBOS/EOSTokenLogitsProcessor): the ids are
+# filled in per model by _forced_searches.
+FORCED_SEARCHES = [
+    ("greedy_forced", dict(do_sample=False, num_beams=1, max_new_tokens=10)),
+    ("beam4_forced", dict(do_sample=False, num_beams=4, max_new_tokens=10, early_stopping=False)),
+    ("beam3_forced_return2", dict(do_sample=False, num_beams=3, max_new_tokens=7, num_return_sequences=2,
+                                  early_stopping=True)),
+]
+FORCED_BOS = 3  # any ordinary token: the tiny Marian has no BOS, and BART's <s> never scores high
+
+TEXTS = [
+    "Hello world",
+    "How are you!",
+    "The quick brown fox jumps over the lazy dog.",
+    "It was in July, 1805, and the speaker was the well-known Anna Pavlovna Scherer.",
+    "  spaces   around  ",
+    "Ünïcödé and 東京 are mostly unknown here",
+    "Special </s> in the <unk> middle",
+    "",
+]
+DECODE_LENGTH = 14
+DECODE_COUNT = 6
 
 
 # ----------------------------------------------------------------------------- tokenizers
@@ -223,12 +248,46 @@ def _strip(seq: list[int], start: int, eos: int, pad: int) -> list[int]:
     return seq
 
 
+def _forced_searches(cfg) -> list[tuple[str, dict]]:
+    return [(name, dict(kwargs, forced_bos_token_id=FORCED_BOS, forced_eos_token_id=cfg.eos_token_id))
+            for name, kwargs in FORCED_SEARCHES]
+
+
 @torch.no_grad()
-def _generate_golden(model, name: str, sources: list[list[int]]) -> None:
+def _text_golden(model, folder: Path, seed: int) -> tuple[list[dict], list[dict]]:
+    """Source texts through the folder's tokenizer, greedy translations decoded; and random id
+    sequences (special ids first) decoded with and without special tokens."""
+    from transformers import AutoTokenizer
+    cfg = model.config
+    tok = AutoTokenizer.from_pretrained(str(folder))
+    encoded = [tok(t).input_ids for t in TEXTS]
+    ids, mask = _pad_right(encoded, cfg.pad_token_id)
+    out = model.generate(input_ids=ids, attention_mask=mask, do_sample=False, num_beams=1, max_new_tokens=16,
+                         pad_token_id=cfg.pad_token_id, eos_token_id=cfg.eos_token_id,
+                         decoder_start_token_id=cfg.decoder_start_token_id).tolist()
+    texts = []
+    for text, source, seq in zip(TEXTS, encoded, out):
+        new = _strip(seq, cfg.decoder_start_token_id, cfg.eos_token_id, cfg.pad_token_id)
+        texts.append({"text": text, "source": source, "greedy_16": new,
+                      "decoded": tok.decode(new, skip_special_tokens=True)})
+    g = torch.Generator().manual_seed(seed + 2)
+    specials = sorted(set(tok.all_special_ids))
+    decodes = []
+    for i in range(DECODE_COUNT):
+        seq = torch.randint(0, cfg.vocab_size, (DECODE_LENGTH,), generator=g).tolist()
+        if i < len(specials):
+            seq[i + 2] = specials[i]
+        decodes.append({"ids": seq, "skip_special": tok.decode(seq, skip_special_tokens=True),
+                        "keep_special": tok.decode(seq, skip_special_tokens=False)})
+    return texts, decodes
+
+
+@torch.no_grad()
+def _generate_golden(model, name: str, sources: list[list[int]], folder: Path, seed: int) -> None:
     cfg = model.config
     ids, mask = _pad_right(sources, cfg.pad_token_id)
     cases = []
-    for case, kwargs in SEARCHES:
+    for case, kwargs in SEARCHES + _forced_searches(cfg):
         full = dict(kwargs, pad_token_id=cfg.pad_token_id, eos_token_id=cfg.eos_token_id,
                     decoder_start_token_id=cfg.decoder_start_token_id)
         seqs = model.generate(input_ids=ids, attention_mask=mask, **full).tolist()
@@ -245,6 +304,7 @@ def _generate_golden(model, name: str, sources: list[list[int]]) -> None:
         "sources": sources,
         "cases": cases,
     }
+    doc["texts"], doc["decodes"] = _text_golden(model, folder, seed)
     text = json.dumps(doc, indent=1)
     # Token lists on one line each, so the file reads (and diffs) as one sequence per line.
     text = re.sub(r"\[\s+([-\d,\s]+?)\s+\]", lambda m: "[" + re.sub(r"\s+", "", m.group(1)) + "]", text)
@@ -265,5 +325,5 @@ def make_seq2seq() -> None:
         cfg = model.config
         sources = _sources(cfg.vocab_size, cfg.pad_token_id, cfg.eos_token_id, low, seed)
         _forward_golden(model, name, sources, seed)
-        _generate_golden(model, name, sources)
+        _generate_golden(model, name, sources, folder, seed)
         print(f"{name}: vocab {cfg.vocab_size}, files in {folder.relative_to(REPO)}")

@@ -99,7 +99,10 @@ class BeamSearch {
     copy_dst_.resize(static_cast<size_t>(beams_));
     copy_src_.resize(static_cast<size_t>(beams_));
     marks_.assign(static_cast<size_t>(vocab_), 0);
-    affected_.reserve(static_cast<size_t>(2 * capacity_));
+    bad_tokens_ = bad_tokens_without_eos(o.bad_token_ids.value_or(std::vector<int32_t>{}), eos);
+    forced_bos_ = o.forced_bos_token_id.value_or(-1);
+    forced_eos_ = o.forced_eos_token_id.value_or(-1);
+    affected_.reserve(static_cast<size_t>(2 * capacity_) + bad_tokens_.size());
     banned_.reserve(static_cast<size_t>(capacity_));
   }
 
@@ -140,7 +143,14 @@ class BeamSearch {
   // The K best continuations of beam b: log-softmax of the raw logits, processors on the
   // tokens they touch, plus the beam's score. Untouched tokens are ranked on raw logits (the
   // same order as their log-probabilities) in the pass that computes the normaliser.
-  int64_t beam_candidates(const Item& item, int64_t b, const float* logits, int64_t length) {
+  int64_t beam_candidates(const Item& item, int64_t b, const float* logits, int64_t length, int64_t generated) {
+    const float beam_score = item.running_score[b];
+    // A forced token's log-probability becomes 0 and every other one -inf: one candidate.
+    const int32_t forced = forced_token(forced_bos_, forced_eos_, length, generated, o_.max_new_tokens);
+    if (forced >= 0) {
+      per_beam_[0] = Candidate{beam_score, forced};
+      return 1;
+    }
     const int32_t* history = item.history.data() + b * capacity_;
     affected_.clear();
     if (o_.repetition_penalty != 1.0f)
@@ -156,10 +166,13 @@ class BeamSearch {
         affected_.push_back(token);
       }
     }
+    for (int32_t token : bad_tokens_) {
+      marks_[token] |= 2;
+      affected_.push_back(token);
+    }
     LogSoftmaxStats stats;
     Candidate* out = per_beam_.data();
     int64_t count = top_k_with_log_softmax(logits, vocab_, keep_, affected_.empty() ? nullptr : marks_.data(), out, &stats);
-    const float beam_score = item.running_score[b];
     for (int64_t i = 0; i < count; ++i) out[i].score = ((out[i].score - stats.max) - stats.log_sum) + beam_score;
     for (int32_t token : affected_) {
       if (marks_[token] == 0) continue;  // already handled (tokens repeat in the history)
@@ -179,10 +192,16 @@ class BeamSearch {
     const int64_t live_beams = generated == 0 ? 1 : beams_;
     int64_t merged = 0;
     for (int64_t b = 0; b < live_beams; ++b) {
-      const int64_t count = beam_candidates(item, b, logits + (generated == 0 ? 0 : b * vocab_), length);
+      const int64_t count = beam_candidates(item, b, logits + (generated == 0 ? 0 : b * vocab_), length, generated);
       for (int64_t i = 0; i < count; ++i)
         merged_[merged++] = BeamCandidate{per_beam_[i].score, per_beam_[i].token, static_cast<int32_t>(b)};
     }
+    // Forced tokens leave fewer than K finite candidates; transformers' top-k then also picks
+    // -inf ones, which run on as beams that can never win. Their tokens are not EOS, so they
+    // stay running (which -inf tokens torch picks is unspecified; none can reach the output).
+    for (int32_t token = 0; merged < keep_ && token < vocab_; ++token)
+      if (token != merged_[0].token && !is_eos(token, eos_))
+        merged_[merged++] = BeamCandidate{-std::numeric_limits<float>::infinity(), token, 0};
     const int64_t top = std::min(keep_, merged);
     std::partial_sort(merged_.begin(), merged_.begin() + top, merged_.begin() + merged, better_candidate);
 
@@ -288,7 +307,8 @@ class BeamSearch {
   std::vector<BeamCandidate> merged_, chosen_;
   std::vector<int32_t> copy_dst_, copy_src_;
   std::vector<uint8_t> marks_;
-  std::vector<int32_t> affected_, banned_;
+  std::vector<int32_t> affected_, banned_, bad_tokens_;
+  int32_t forced_bos_ = -1, forced_eos_ = -1;
 };
 
 }  // namespace

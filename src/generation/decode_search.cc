@@ -44,6 +44,8 @@ GeneratedIds greedy_or_sample(StepModel& model, const std::vector<std::vector<in
   Sampler sampler(o.do_sample ? vocab : 0);
   Rng rng(o.seed);
   const SamplingSettings settings{o.temperature, o.top_k, o.top_p};
+  const std::vector<int32_t> bad = bad_tokens_without_eos(o.bad_token_ids.value_or(std::vector<int32_t>{}), eos);
+  const int32_t forced_bos = o.forced_bos_token_id.value_or(-1), forced_eos = o.forced_eos_token_id.value_or(-1);
 
   model.begin(prompts, copies, o.max_new_tokens, first.data());
   for (int64_t r = 0; r < rows; ++r) {
@@ -64,6 +66,9 @@ GeneratedIds greedy_or_sample(StepModel& model, const std::vector<std::vector<in
         banned_ngram_tokens(row_history, length[r], o.no_repeat_ngram_size, banned);
         ban_tokens(row, banned);
       }
+      if (!bad.empty()) ban_tokens(row, bad);
+      const int32_t forced = forced_token(forced_bos, forced_eos, length[r], step, o.max_new_tokens);
+      if (forced >= 0) force_token(row, vocab, forced);
       const int32_t token = o.do_sample ? sampler.sample(row, settings, rng) : static_cast<int32_t>(argmax(row, vocab));
       row_history[length[r]++] = token;
       const size_t prompt = static_cast<size_t>(r / copies), sequence = static_cast<size_t>(r % copies);

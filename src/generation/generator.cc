@@ -31,8 +31,14 @@ std::unique_ptr<Generator> Generator::load(const std::filesystem::path& dir, con
 
 GeneratedIds Generator::generate(const std::vector<std::vector<int32_t>>& prompts, const GenerationOptions& options,
                                  const TokenCallback& on_token) {
-  const std::vector<int32_t>& eos = options.eos_token_ids ? *options.eos_token_ids : impl_->loaded.eos_token_ids;
-  return run_search(*impl_->loaded.model, prompts, options, eos, on_token);
+  const GenerationModel& loaded = impl_->loaded;
+  const std::vector<int32_t>& eos = options.eos_token_ids ? *options.eos_token_ids : loaded.eos_token_ids;
+  // The folder's defaults fill what the caller left unset.
+  GenerationOptions resolved = options;
+  if (!resolved.forced_bos_token_id) resolved.forced_bos_token_id = loaded.forced_bos_token_id;
+  if (!resolved.forced_eos_token_id) resolved.forced_eos_token_id = loaded.forced_eos_token_id;
+  if (!resolved.bad_token_ids) resolved.bad_token_ids = loaded.bad_token_ids;
+  return run_search(*loaded.model, prompts, resolved, eos, on_token);
 }
 
 std::vector<std::vector<std::string>> Generator::generate_text(const std::vector<std::string>& texts,
@@ -59,5 +65,6 @@ std::string Generator::model_type() const { return impl_->loaded.model_type; }
 int64_t Generator::vocab_size() const { return impl_->loaded.model->vocab_size(); }
 int64_t Generator::max_positions() const { return impl_->loaded.model->max_positions(); }
 std::vector<int32_t> Generator::default_eos_token_ids() const { return impl_->loaded.eos_token_ids; }
+bool Generator::is_encoder_decoder() const { return impl_->loaded.encoder_decoder; }
 
 }  // namespace packformer

@@ -26,6 +26,15 @@ void validate_generation_options(const GenerationOptions& o, int64_t vocab_size)
   } else if (o.num_beams == 1 && o.num_return_sequences > 1) {
     bad("greedy search returns one sequence per prompt: num_return_sequences must be 1 without sampling or beams");
   }
+  const auto check_id = [&](int64_t id, const char* what, bool none_allowed) {
+    if ((none_allowed && id == -1) || (id >= 0 && id < vocab_size)) return;
+    bad(std::string(what) + " " + std::to_string(id) + " is outside the vocabulary [0, " + std::to_string(vocab_size) +
+        ")" + (none_allowed ? " (-1 = none)" : ""));
+  };
+  if (o.forced_bos_token_id) check_id(*o.forced_bos_token_id, "forced_bos_token_id", true);
+  if (o.forced_eos_token_id) check_id(*o.forced_eos_token_id, "forced_eos_token_id", true);
+  if (o.bad_token_ids)
+    for (int32_t id : *o.bad_token_ids) check_id(id, "bad token id", false);
   if (o.num_beams > 1) {
     if (o.num_return_sequences > o.num_beams)
       bad("num_return_sequences (" + std::to_string(o.num_return_sequences) + ") must be <= num_beams (" +

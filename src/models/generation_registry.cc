@@ -3,6 +3,7 @@
 #include "loader/json_file.h"
 #include "models/bert.h"
 #include "models/gpt2.h"
+#include "models/seq2seq.h"
 #include "packformer/error.h"
 
 namespace packformer {
@@ -20,10 +21,21 @@ GenerationModel load_generation_model(const std::filesystem::path& dir) {
     loaded.model = std::move(model);
     return loaded;
   }
+  if (is_seq2seq(model_type)) {
+    auto model = std::make_unique<Seq2SeqModel>(dir, config);
+    const Seq2SeqConfig& c = model->config();
+    loaded.encoder_decoder = true;
+    loaded.eos_token_ids = c.eos_token_ids;
+    loaded.forced_bos_token_id = c.forced_bos_token_id.value_or(-1);
+    loaded.forced_eos_token_id = c.forced_eos_token_id.value_or(-1);
+    loaded.bad_token_ids = c.bad_token_ids;
+    loaded.model = std::move(model);
+    return loaded;
+  }
   const std::string where = (dir / "config.json").string() + ": field 'model_type': '" + model_type + "' ";
   if (is_bert_family(model_type))
-    fail(ErrorKind::Unsupported, where + "is an encoder; it cannot generate text (generation supports: gpt2)");
-  fail(ErrorKind::Unsupported, where + "is not a supported generation model (supported: gpt2)");
+    fail(ErrorKind::Unsupported, where + "is an encoder; it cannot generate text (generation supports: gpt2, marian, bart)");
+  fail(ErrorKind::Unsupported, where + "is not a supported generation model (supported: gpt2, marian, bart)");
 }
 
 }  // namespace packformer

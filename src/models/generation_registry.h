@@ -14,7 +14,11 @@ namespace packformer {
 struct GenerationModel {
   std::unique_ptr<StepModel> model;
   std::string model_type;
-  std::vector<int32_t> eos_token_ids;  // the folder's default (may be empty)
+  bool encoder_decoder = false;
+  // The folder's defaults (may be empty / -1 = none).
+  std::vector<int32_t> eos_token_ids;
+  int32_t forced_bos_token_id = -1, forced_eos_token_id = -1;
+  std::vector<int32_t> bad_token_ids;
 };
 
 GenerationModel load_generation_model(const std::filesystem::path& dir);

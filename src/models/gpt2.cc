@@ -3,6 +3,7 @@
 #include "models/gpt2.h"
 
 #include "loader/weight_store.h"
+#include "models/generation_defaults.h"
 #include "models/gpt2_internal.h"
 #include "packformer/error.h"
 
@@ -13,24 +14,6 @@ constexpr int64_t kMaxDim = 1 << 16;
 constexpr int64_t kMaxVocab = 1 << 22;
 constexpr int64_t kMaxPositions = 1 << 16;
 constexpr int64_t kMaxLayers = 256;
-
-// eos_token_id: an int, a list of ints, or null/absent.
-std::vector<int32_t> read_eos(const JsonFile& json, int64_t vocab_size) {
-  if (!json.has("eos_token_id")) return {};
-  const auto& value = json.root()["eos_token_id"];
-  std::vector<int32_t> ids;
-  const auto add = [&](const nlohmann::json& v) {
-    if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() >= vocab_size)
-      json.invalid("eos_token_id", "expected token ids in [0, " + std::to_string(vocab_size) + ")");
-    ids.push_back(static_cast<int32_t>(v.get<int64_t>()));
-  };
-  if (value.is_array()) {
-    for (const auto& v : value) add(v);
-  } else {
-    add(value);
-  }
-  return ids;
-}
 
 class Gpt2Weights {
  public:
@@ -82,13 +65,13 @@ Gpt2Config parse_gpt2_config(const JsonFile& json) {
   if (json.get_bool("add_cross_attention", false))
     fail(ErrorKind::Unsupported, json.path().string() + ": field 'add_cross_attention': GPT-2 with cross-attention "
                                                          "is not supported");
-  c.eos_token_ids = read_eos(json, c.vocab_size);
+  c.eos_token_ids = read_token_ids(json, "eos_token_id", c.vocab_size);
   c.bos_token_id = static_cast<int32_t>(json.get_int("bos_token_id", 0, c.vocab_size - 1, -1));
   // generation_config.json, when present, is what transformers' generate() uses.
   const auto generation_path = json.path().parent_path() / "generation_config.json";
   if (std::filesystem::exists(generation_path)) {
     const JsonFile generation(generation_path);
-    if (generation.has("eos_token_id")) c.eos_token_ids = read_eos(generation, c.vocab_size);
+    if (generation.has("eos_token_id")) c.eos_token_ids = read_token_ids(generation, "eos_token_id", c.vocab_size);
   }
   return c;
 }

@@ -35,6 +35,8 @@ inline GenerationOptions options_from_golden(const nlohmann::json& kw) {
   o.num_return_sequences = kw.value("num_return_sequences", 1);
   o.no_repeat_ngram_size = kw.value("no_repeat_ngram_size", 0);
   o.repetition_penalty = kw.value("repetition_penalty", 1.0f);
+  if (kw.contains("forced_bos_token_id")) o.forced_bos_token_id = kw.at("forced_bos_token_id").get<int32_t>();
+  if (kw.contains("forced_eos_token_id")) o.forced_eos_token_id = kw.at("forced_eos_token_id").get<int32_t>();
   if (kw.contains("early_stopping")) {
     const auto& e = kw.at("early_stopping");
     o.early_stopping = e.is_string() ? EarlyStopping::Never : e.get<bool>() ? EarlyStopping::Stop : EarlyStopping::Heuristic;

@@ -1,0 +1,207 @@
+// Marian and BART: config.json fields, generation defaults and weights. The forward pass and
+// the caches live in seq2seq_forward.cc.
+#include "models/seq2seq.h"
+
+#include <cmath>
+
+#include "loader/weight_store.h"
+#include "models/generation_defaults.h"
+#include "models/seq2seq_internal.h"
+#include "packformer/error.h"
+
+namespace packformer {
+namespace {
+
+constexpr int64_t kMaxDim = 1 << 16;
+constexpr int64_t kMaxVocab = 1 << 22;
+constexpr int64_t kMaxPositions = 1 << 16;
+constexpr int64_t kMaxLayers = 256;
+
+std::vector<float> concat(const std::vector<float>& a, const std::vector<float>& b) {
+  std::vector<float> out(a);
+  out.insert(out.end(), b.begin(), b.end());
+  return out;
+}
+
+// MarianSinusoidalPositionalEmbedding: position p, column j < ceil(n/2) holds
+// sin(p / 10000^(2j/n)), column ceil(n/2) + j holds cos(p / 10000^(2j/n)); computed in double
+// and rounded once to float, as transformers does with numpy.
+std::vector<float> sinusoidal_positions(int64_t positions, int64_t n) {
+  std::vector<float> table(static_cast<size_t>(positions * n));
+  const int64_t sin_columns = (n + 1) / 2;
+  for (int64_t p = 0; p < positions; ++p) {
+    float* row = table.data() + p * n;
+    for (int64_t j = 0; j < sin_columns; ++j)
+      row[j] = static_cast<float>(std::sin(static_cast<double>(p) / std::pow(10000.0, 2.0 * j / static_cast<double>(n))));
+    for (int64_t j = 0; j < n / 2; ++j)
+      row[sin_columns + j] =
+          static_cast<float>(std::cos(static_cast<double>(p) / std::pow(10000.0, 2.0 * j / static_cast<double>(n))));
+  }
+  return table;
+}
+
+class Seq2SeqWeights {
+ public:
+  Seq2SeqWeights(const std::filesystem::path& dir, int64_t n) : store_(dir), n_(n) {}
+
+  std::vector<float> get(const std::string& name, const std::vector<int64_t>& shape) const {
+    return store_.get(name, shape);
+  }
+  bool contains(const std::string& name) const { return store_.contains(name); }
+  LayerNormParams norm(const std::string& prefix) const {
+    return {get(prefix + ".weight", {n_}), get(prefix + ".bias", {n_})};
+  }
+  PackedLinear linear(const std::string& prefix, int64_t in, int64_t out, Epilogue epilogue,
+                      Activation activation = Activation::Gelu) const {
+    return PackedLinear(get(prefix + ".weight", {out, in}), get(prefix + ".bias", {out}), in, out, epilogue, activation);
+  }
+  // Several projections of the same input stacked into one GEMM ([k | v] or [q | k | v]).
+  PackedLinear stacked(const std::string& prefix, const std::vector<std::string>& names) const {
+    std::vector<float> weight, bias;
+    for (const std::string& name : names) {
+      weight = concat(weight, get(prefix + name + ".weight", {n_, n_}));
+      bias = concat(bias, get(prefix + name + ".bias", {n_}));
+    }
+    const int64_t out = n_ * static_cast<int64_t>(names.size());
+    return PackedLinear(weight, bias, n_, out, Epilogue::Bias);
+  }
+
+ private:
+  WeightStore store_;
+  int64_t n_;
+};
+
+}  // namespace
+
+bool is_seq2seq(const std::string& model_type) { return model_type == "marian" || model_type == "bart"; }
+
+Seq2SeqConfig parse_seq2seq_config(const JsonFile& json) {
+  Seq2SeqConfig c;
+  c.model_type = json.get_string("model_type");
+  if (!is_seq2seq(c.model_type)) json.invalid("model_type", "expected 'marian' or 'bart'");
+  const bool marian = c.model_type == "marian";
+  c.d_model = json.get_int("d_model", 1, kMaxDim);
+  c.encoder_layers = json.get_int("encoder_layers", 1, kMaxLayers);
+  c.decoder_layers = json.get_int("decoder_layers", 1, kMaxLayers);
+  c.encoder_heads = json.get_int("encoder_attention_heads", 1, kMaxDim);
+  c.decoder_heads = json.get_int("decoder_attention_heads", 1, kMaxDim);
+  c.encoder_ffn = json.get_int("encoder_ffn_dim", 1, 4 * kMaxDim);
+  c.decoder_ffn = json.get_int("decoder_ffn_dim", 1, 4 * kMaxDim);
+  c.max_positions = json.get_int("max_position_embeddings", 1, kMaxPositions);
+  c.vocab_size = json.get_int("vocab_size", 1, kMaxVocab);
+  for (const auto& [heads, field] : {std::pair{c.encoder_heads, "encoder_attention_heads"},
+                                     std::pair{c.decoder_heads, "decoder_attention_heads"}})
+    if (c.d_model % heads != 0) json.invalid(field, "must divide d_model (" + std::to_string(c.d_model) + ")");
+  // Marian may give the decoder its own vocabulary; BART always shares one.
+  c.shared_embeddings = marian ? json.get_bool("share_encoder_decoder_embeddings", true) : true;
+  c.decoder_vocab_size = marian && json.has("decoder_vocab_size") ? json.get_int("decoder_vocab_size", 1, kMaxVocab)
+                                                                   : c.vocab_size;
+  if (c.shared_embeddings && c.decoder_vocab_size != c.vocab_size)
+    json.invalid("decoder_vocab_size", "must equal vocab_size when share_encoder_decoder_embeddings is true");
+  c.activation = activation_from_name(json.get_string("activation_function", "gelu"),
+                                      json.path().string() + ": field 'activation_function'");
+  c.embed_scale = json.get_bool("scale_embedding", false) ? std::sqrt(static_cast<float>(c.d_model)) : 1.0f;
+  c.sinusoidal_positions = marian;
+  c.position_offset = marian ? 0 : 2;
+  c.layernorm_embedding = !marian;
+
+  const GenerationDefaults g = read_generation_defaults(json, c.decoder_vocab_size);
+  // transformers falls back to bos_token_id when no decoder start is given.
+  const std::optional<int32_t> start = g.decoder_start_token_id ? g.decoder_start_token_id : g.bos_token_id;
+  if (!start)
+    fail(ErrorKind::InvalidModel, json.path().string() + ": field 'decoder_start_token_id': missing (and no "
+                                                         "bos_token_id to use instead)");
+  c.decoder_start_token_id = *start;
+  c.pad_token_id = g.pad_token_id.value_or(-1);
+  c.eos_token_ids = g.eos_token_ids;
+  c.forced_bos_token_id = g.forced_bos_token_id;
+  c.forced_eos_token_id = g.forced_eos_token_id;
+  c.bad_token_ids = g.bad_token_ids;
+  return c;
+}
+
+Seq2SeqModel::Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& config_json)
+    : config_(parse_seq2seq_config(config_json)), weights_(std::make_unique<Weights>()) {
+  const Seq2SeqConfig& c = config_;
+  const int64_t n = c.d_model;
+  const Seq2SeqWeights w(dir, n);
+  Weights& m = *weights_;
+  // Embeddings: transformers ties model.encoder/decoder.embed_tokens to model.shared.
+  const std::string shared = w.contains("model.shared.weight") ? "model.shared.weight" : "model.encoder.embed_tokens.weight";
+  m.encoder_tokens = w.get(shared, {c.vocab_size, n});
+  if (!c.shared_embeddings) m.decoder_tokens = w.get("model.decoder.embed_tokens.weight", {c.decoder_vocab_size, n});
+  if (c.sinusoidal_positions) {
+    m.encoder_positions = sinusoidal_positions(c.max_positions, n);
+  } else {
+    m.encoder_positions = w.get("model.encoder.embed_positions.weight", {c.max_positions + c.position_offset, n});
+    m.decoder_positions = w.get("model.decoder.embed_positions.weight", {c.max_positions + c.position_offset, n});
+  }
+  if (c.layernorm_embedding) {
+    m.encoder_embedding_norm = w.norm("model.encoder.layernorm_embedding");
+    m.decoder_embedding_norm = w.norm("model.decoder.layernorm_embedding");
+  }
+  for (int64_t i = 0; i < c.encoder_layers; ++i) {
+    const std::string p = "model.encoder.layers." + std::to_string(i) + ".";
+    m.encoder.push_back(EncoderLayer{
+        w.stacked(p + "self_attn.", {"q_proj", "k_proj", "v_proj"}),
+        w.linear(p + "self_attn.out_proj", n, n, Epilogue::BiasResidual),
+        w.norm(p + "self_attn_layer_norm"),
+        w.linear(p + "fc1", n, c.encoder_ffn, Epilogue::BiasActivation, c.activation),
+        w.linear(p + "fc2", c.encoder_ffn, n, Epilogue::BiasResidual),
+        w.norm(p + "final_layer_norm"),
+    });
+  }
+  for (int64_t i = 0; i < c.decoder_layers; ++i) {
+    const std::string p = "model.decoder.layers." + std::to_string(i) + ".";
+    m.decoder.push_back(DecoderLayer{
+        w.stacked(p + "self_attn.", {"q_proj", "k_proj", "v_proj"}),
+        w.linear(p + "self_attn.out_proj", n, n, Epilogue::BiasResidual),
+        w.norm(p + "self_attn_layer_norm"),
+        w.linear(p + "encoder_attn.q_proj", n, n, Epilogue::Bias),
+        w.stacked(p + "encoder_attn.", {"k_proj", "v_proj"}),
+        w.linear(p + "encoder_attn.out_proj", n, n, Epilogue::BiasResidual),
+        w.norm(p + "encoder_attn_layer_norm"),
+        w.linear(p + "fc1", n, c.decoder_ffn, Epilogue::BiasActivation, c.activation),
+        w.linear(p + "fc2", c.decoder_ffn, n, Epilogue::BiasResidual),
+        w.norm(p + "final_layer_norm"),
+    });
+  }
+  // The LM head is tied to the decoder's embeddings unless the config unties it.
+  const bool tied = config_json.get_bool("tie_word_embeddings", true);
+  if (!tied && !w.contains("lm_head.weight"))
+    fail(ErrorKind::InvalidModel, dir.string() + ": config.json sets tie_word_embeddings false but the checkpoint "
+                                                 "has no 'lm_head.weight'");
+  const int64_t v = c.decoder_vocab_size;
+  std::vector<float> head = tied ? std::vector<float>(m.decoder_token_table(), m.decoder_token_table() + v * n)
+                                 : w.get("lm_head.weight", {v, n});
+  // final_logits_bias is a buffer transformers zero-fills when a checkpoint lacks it.
+  std::vector<float> bias = w.contains("final_logits_bias") ? w.get("final_logits_bias", {1, v})
+                                                            : std::vector<float>(static_cast<size_t>(v), 0.0f);
+  m.lm_head = std::make_unique<PackedLinear>(head, bias, n, v, Epilogue::Bias);
+  ws_ = std::make_unique<Workspace>();
+}
+
+Seq2SeqModel::~Seq2SeqModel() = default;
+
+void Seq2SeqModel::check_prompt(const std::vector<int32_t>& source, int64_t max_new_tokens, size_t index) const {
+  const auto where = [index] { return "source " + std::to_string(index) + ": "; };
+  if (source.empty())
+    fail(ErrorKind::InvalidInput, where() + "has no tokens (an encoder-decoder model needs at least one, usually "
+                                            "the EOS the tokenizer appends)");
+  const int64_t len = static_cast<int64_t>(source.size());
+  if (len > config_.max_positions)
+    fail(ErrorKind::InvalidInput, where() + "has " + std::to_string(len) + " tokens but max_position_embeddings is " +
+                                      std::to_string(config_.max_positions));
+  // The decoder holds the start token and every new token but the last.
+  if (max_new_tokens > config_.max_positions)
+    fail(ErrorKind::InvalidInput, "max_new_tokens " + std::to_string(max_new_tokens) +
+                                      " needs more decoder positions than max_position_embeddings (" +
+                                      std::to_string(config_.max_positions) + ")");
+  for (size_t t = 0; t < source.size(); ++t)
+    if (source[t] < 0 || source[t] >= config_.vocab_size)
+      fail(ErrorKind::InvalidInput, where() + "token id " + std::to_string(source[t]) + " at position " +
+                                        std::to_string(t) + " is outside the vocabulary [0, " +
+                                        std::to_string(config_.vocab_size) + ")");
+}
+
+}  // namespace packformer

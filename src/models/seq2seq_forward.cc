@@ -1,0 +1,269 @@
+// Marian / BART forward pass. The encoder runs every source token of the call once, packed
+// (variable-length attention, no padding computed); each decoder layer's cross-attention keys
+// and values are then projected once per source token and read by all of that source's rows.
+// The decoder runs token rows over its self-attention cache (causal) and the encoder keys.
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "backends/cpu/attention.h"
+#include "backends/cpu/decoder_attention.h"
+#include "models/seq2seq.h"
+#include "models/seq2seq_internal.h"
+#include "ops/layer_norm.h"
+#include "packformer/error.h"
+
+namespace packformer {
+namespace {
+
+template <typename T>
+void ensure(std::vector<T>& buffer, size_t size) {
+  if (buffer.size() < size) buffer.resize(size);
+}
+
+void norm_rows(const float* x, const LayerNormParams& norm, float* y, int64_t rows, int64_t n, float eps) {
+  layer_norm(x, norm.gamma.data(), norm.beta.data(), y, rows, n, eps);
+}
+
+}  // namespace
+
+// out = token embedding * embed_scale + position embedding (then BART's layernorm_embedding,
+// applied by the caller).
+void Seq2SeqModel::embed(const float* table, int32_t id, int64_t position, const float* positions, float* out) const {
+  const int64_t n = config_.d_model;
+  const float* token = table + static_cast<int64_t>(id) * n;
+  const float* pos = positions + (position + config_.position_offset) * n;
+  for (int64_t d = 0; d < n; ++d) out[d] = token[d] * config_.embed_scale + pos[d];
+}
+
+void Seq2SeqModel::start(const std::vector<std::vector<int32_t>>& sources, int64_t copies, int64_t positions,
+                         int64_t token_rows, int64_t max_new_tokens) {
+  if (sources.empty()) fail(ErrorKind::InvalidInput, "no sources to translate");
+  if (copies < 1 || max_new_tokens < 1) fail(ErrorKind::Internal, "Seq2SeqModel: copies and max_new_tokens must be >= 1");
+  const Seq2SeqConfig& c = config_;
+  Workspace& w = *ws_;
+  const size_t count = sources.size(), n = static_cast<size_t>(c.d_model);
+  ensure(w.src_start, count);
+  ensure(w.src_len, count);
+  ensure(w.query_rows, count);
+  int64_t total = 0;
+  for (size_t s = 0; s < count; ++s) {
+    check_prompt(sources[s], max_new_tokens, s);
+    w.src_start[s] = total;
+    w.src_len[s] = static_cast<int64_t>(sources[s].size());
+    total += w.src_len[s];
+  }
+  const size_t t = static_cast<size_t>(total);
+  ensure(w.eids, t);
+  ensure(w.ex, t * n);
+  ensure(w.eqkv, t * 3 * n);
+  ensure(w.ectx, t * n);
+  ensure(w.esum, t * n);
+  ensure(w.einner, t * static_cast<size_t>(c.encoder_ffn));
+  ensure(w.cross_kv, static_cast<size_t>(c.decoder_layers) * t * 2 * n);
+  for (size_t s = 0; s < count; ++s) std::copy(sources[s].begin(), sources[s].end(), w.eids.begin() + w.src_start[s]);
+  w.source_count = static_cast<int64_t>(count);
+  w.source_tokens = total;
+
+  const size_t r = static_cast<size_t>(token_rows);
+  ensure(w.x, r * n);
+  ensure(w.x_mid, r * n);
+  ensure(w.qkv, r * 3 * n);
+  ensure(w.q, r * n);
+  ensure(w.ctx, r * n);
+  ensure(w.inner, r * static_cast<size_t>(c.decoder_ffn));
+  ensure(w.ids, r);
+  ensure(w.positions, r);
+  ensure(w.cache_rows, r);
+  ensure(w.key_counts, r);
+  ensure(w.cross_rows, r);
+  ensure(w.cross_counts, r);
+  w.cache.plan(c.decoder_layers, static_cast<int64_t>(count) * copies, positions, c.d_model);
+  w.copies = copies;
+  run_encoder(total);
+}
+
+void Seq2SeqModel::run_encoder(int64_t total) {
+  const Seq2SeqConfig& c = config_;
+  const Weights& m = *weights_;
+  Workspace& w = *ws_;
+  const int64_t n = c.d_model, count = w.source_count;
+  for (int64_t s = 0; s < count; ++s)
+    for (int64_t t = 0; t < w.src_len[s]; ++t) {
+      const int64_t row = w.src_start[s] + t;
+      embed(m.encoder_tokens.data(), w.eids[row], t, m.encoder_positions.data(), w.ex.data() + row * n);
+    }
+  if (c.layernorm_embedding) norm_rows(w.ex.data(), m.encoder_embedding_norm, w.ex.data(), total, n, c.layer_norm_eps);
+
+  AttentionArgs attention;
+  attention.qkv = w.eqkv.data();
+  attention.qkv_stride = 3 * n;
+  attention.out = w.ectx.data();
+  attention.out_stride = n;
+  attention.heads = c.encoder_heads;
+  attention.head_dim = n / c.encoder_heads;
+  attention.scale = 1.0f / std::sqrt(static_cast<float>(attention.head_dim));
+  attention.batch = count;
+  attention.row_start = w.src_start.data();
+  attention.query_rows = w.src_len.data();
+  attention.key_rows = w.src_len.data();
+  // Post-LayerNorm blocks: x = LN(x + attention(x)); x = LN(x + fc2(act(fc1(x)))).
+  for (const EncoderLayer& layer : m.encoder) {
+    layer.qkv.forward(w.ex.data(), total, w.eqkv.data(), nullptr);
+    attention_varlen(attention);
+    layer.out.forward(w.ectx.data(), total, w.esum.data(), w.ex.data());
+    norm_rows(w.esum.data(), layer.attention_norm, w.ex.data(), total, n, c.layer_norm_eps);
+    layer.fc1.forward(w.ex.data(), total, w.einner.data(), nullptr);
+    layer.fc2.forward(w.einner.data(), total, w.esum.data(), w.ex.data());
+    norm_rows(w.esum.data(), layer.final_norm, w.ex.data(), total, n, c.layer_norm_eps);
+  }
+  // Cross-attention keys and values: once per source token, whatever the number of beams.
+  for (int64_t l = 0; l < c.decoder_layers; ++l)
+    m.decoder[static_cast<size_t>(l)].cross_kv.forward(w.ex.data(), total, w.cross_kv.data() + l * total * 2 * n,
+                                                       nullptr);
+}
+
+void Seq2SeqModel::run_decoder(int64_t rows) {
+  const Seq2SeqConfig& c = config_;
+  const Weights& m = *weights_;
+  Workspace& w = *ws_;
+  const int64_t n = c.d_model;
+  for (int64_t i = 0; i < rows; ++i) {
+    embed(m.decoder_token_table(), w.ids[i], w.positions[i], m.decoder_position_table(), w.x.data() + i * n);
+    w.key_counts[i] = w.positions[i] + 1;  // causal: a token sees itself and what precedes it
+    const int64_t source = w.cache_rows[i] / w.copies;
+    w.cross_rows[i] = w.src_start[source];
+    w.cross_counts[i] = w.src_len[source];
+  }
+  if (c.layernorm_embedding) norm_rows(w.x.data(), m.decoder_embedding_norm, w.x.data(), rows, n, c.layer_norm_eps);
+
+  const int64_t head_dim = n / c.decoder_heads;
+  CachedAttentionArgs self;
+  self.q = w.qkv.data();
+  self.q_stride = 3 * n;
+  self.out = w.ctx.data();
+  self.out_stride = n;
+  self.cache_row_stride = w.cache.row_stride();
+  self.heads = c.decoder_heads;
+  self.head_dim = head_dim;
+  self.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  self.queries = rows;
+  self.cache_row = w.cache_rows.data();
+  self.key_count = w.key_counts.data();
+  // Cross-attention reads the packed encoder keys | values: a source token is one "position"
+  // of 2n floats, and each query starts at its source's first token.
+  CachedAttentionArgs cross = self;
+  cross.q = w.q.data();
+  cross.q_stride = n;
+  cross.cache_row_stride = 2 * n;
+  cross.key_stride = 2 * n;
+  cross.cache_row = w.cross_rows.data();
+  cross.key_count = w.cross_counts.data();
+
+  for (int64_t l = 0; l < c.decoder_layers; ++l) {
+    const DecoderLayer& layer = m.decoder[static_cast<size_t>(l)];
+    layer.self_qkv.forward(w.x.data(), rows, w.qkv.data(), nullptr);
+    for (int64_t i = 0; i < rows; ++i)
+      w.cache.write(l, w.cache_rows[i], w.positions[i], w.qkv.data() + i * 3 * n + n, w.qkv.data() + i * 3 * n + 2 * n);
+    self.k_cache = w.cache.keys(l);
+    self.v_cache = w.cache.values(l);
+    cached_attention(self);
+    layer.self_out.forward(w.ctx.data(), rows, w.x_mid.data(), w.x.data());
+    norm_rows(w.x_mid.data(), layer.self_norm, w.x.data(), rows, n, c.layer_norm_eps);
+
+    layer.cross_q.forward(w.x.data(), rows, w.q.data(), nullptr);
+    const float* kv = w.cross_kv.data() + l * w.source_tokens * 2 * n;
+    cross.k_cache = kv;
+    cross.v_cache = kv + n;
+    cached_attention(cross);
+    layer.cross_out.forward(w.ctx.data(), rows, w.x_mid.data(), w.x.data());
+    norm_rows(w.x_mid.data(), layer.cross_norm, w.x.data(), rows, n, c.layer_norm_eps);
+
+    layer.fc1.forward(w.x.data(), rows, w.inner.data(), nullptr);
+    layer.fc2.forward(w.inner.data(), rows, w.x_mid.data(), w.x.data());
+    norm_rows(w.x_mid.data(), layer.final_norm, w.x.data(), rows, n, c.layer_norm_eps);
+  }
+}
+
+void Seq2SeqModel::logits(int64_t rows, float* out) { weights_->lm_head->forward(ws_->x.data(), rows, out, nullptr); }
+
+void Seq2SeqModel::begin(const std::vector<std::vector<int32_t>>& sources, int64_t copies, int64_t max_new_tokens,
+                         float* out) {
+  const int64_t count = static_cast<int64_t>(sources.size()), rows = count * copies;
+  // The decoder holds the start token and all new tokens but the last.
+  start(sources, copies, max_new_tokens, std::max(count, rows), max_new_tokens);
+  Workspace& w = *ws_;
+  for (int64_t s = 0; s < count; ++s) {
+    w.ids[s] = config_.decoder_start_token_id;
+    w.positions[s] = 0;
+    w.cache_rows[s] = s * copies;
+  }
+  run_decoder(count);
+  for (int64_t s = 0; s < count; ++s) {
+    w.cache.set_length(s * copies, 1);
+    for (int64_t k = 1; k < copies; ++k) w.cache.copy_row(s * copies, s * copies + k, 1);
+  }
+  logits(count, out);
+}
+
+void Seq2SeqModel::step(const int32_t* rows, const int32_t* tokens, int64_t n, float* out) {
+  Workspace& w = *ws_;
+  if (n > w.cache.rows()) fail(ErrorKind::Internal, "Seq2SeqModel::step: more rows than begin() planned");
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t row = rows[i];
+    if (row < 0 || row >= w.cache.rows() || w.cache.length(row) >= w.cache.positions())
+      fail(ErrorKind::Internal, "Seq2SeqModel::step: cache row " + std::to_string(row) + " is full or out of range");
+    if (tokens[i] < 0 || tokens[i] >= config_.decoder_vocab_size)
+      fail(ErrorKind::Internal, "Seq2SeqModel::step: token " + std::to_string(tokens[i]) + " out of range");
+    w.ids[i] = tokens[i];
+    w.positions[i] = w.cache.length(row);
+    w.cache_rows[i] = row;
+  }
+  run_decoder(n);
+  for (int64_t i = 0; i < n; ++i) w.cache.set_length(rows[i], w.cache.length(rows[i]) + 1);
+  logits(n, out);
+}
+
+// Beams reorder within one source's rows, so at most `copies` pairs arrive per call.
+void Seq2SeqModel::copy_rows(const int32_t* dst, const int32_t* src, int64_t n) {
+  if (n > ws_->copies) fail(ErrorKind::Internal, "Seq2SeqModel::copy_rows: more pairs than copies per source");
+  ws_->cache.copy_rows(dst, src, n);
+}
+
+std::vector<float> Seq2SeqModel::encode(const std::vector<std::vector<int32_t>>& sources) {
+  start(sources, 1, 1, static_cast<int64_t>(sources.size()), 1);
+  const Workspace& w = *ws_;
+  return std::vector<float>(w.ex.begin(), w.ex.begin() + w.source_tokens * config_.d_model);
+}
+
+std::vector<float> Seq2SeqModel::forward(const std::vector<std::vector<int32_t>>& sources,
+                                         const std::vector<std::vector<int32_t>>& decoder_ids) {
+  if (decoder_ids.size() != sources.size())
+    fail(ErrorKind::InvalidInput, "forward: one decoder sequence per source is needed");
+  int64_t total = 0, longest = 1;
+  for (size_t s = 0; s < decoder_ids.size(); ++s) {
+    if (decoder_ids[s].empty() || static_cast<int64_t>(decoder_ids[s].size()) > config_.max_positions)
+      fail(ErrorKind::InvalidInput, "forward: decoder sequence " + std::to_string(s) + " must have 1 to " +
+                                        std::to_string(config_.max_positions) + " tokens");
+    for (int32_t id : decoder_ids[s])
+      if (id < 0 || id >= config_.decoder_vocab_size)
+        fail(ErrorKind::InvalidInput, "forward: decoder token id " + std::to_string(id) + " is outside the vocabulary");
+    total += static_cast<int64_t>(decoder_ids[s].size());
+    longest = std::max<int64_t>(longest, static_cast<int64_t>(decoder_ids[s].size()));
+  }
+  start(sources, 1, longest, total, 1);
+  Workspace& w = *ws_;
+  int64_t i = 0;
+  for (size_t s = 0; s < decoder_ids.size(); ++s)
+    for (size_t t = 0; t < decoder_ids[s].size(); ++t, ++i) {
+      w.ids[i] = decoder_ids[s][t];
+      w.positions[i] = static_cast<int64_t>(t);
+      w.cache_rows[i] = static_cast<int64_t>(s);
+    }
+  run_decoder(total);
+  std::vector<float> out(static_cast<size_t>(total * config_.decoder_vocab_size));
+  logits(total, out.data());
+  return out;
+}
+
+}  // namespace packformer
