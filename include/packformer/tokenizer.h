@@ -1,5 +1,6 @@
 // Tokenizers: text -> ids exactly as Hugging Face `tokenizers` computes them, from the files a
-// model folder ships (tokenizer.json, a sentencepiece .model, or a BERT vocab.txt).
+// model folder ships (tokenizer.json, Marian's source.spm + vocab.json, a sentencepiece .model,
+// or a BERT vocab.txt).
 //
 // Input is bytes. Invalid UTF-8 never fails: each ill-formed subsequence is replaced by
 // U+FFFD (as Python's bytes.decode(errors="replace") does) before tokenization.
@@ -51,13 +52,15 @@ struct EncodeOptions {
 
 class Tokenizer {
  public:
-  // Picks the tokenizer of a model folder: tokenizer.json, else a sentencepiece model
-  // (sentencepiece.bpe.model, spiece.model, any *.model), else vocab.txt (BERT WordPiece,
-  // lower-cased unless tokenizer_config.json says "do_lower_case": false).
+  // Picks the tokenizer of a model folder: tokenizer.json, else Marian's source.spm +
+  // vocab.json (encode: source side; decode: target side, as transformers' MarianTokenizer),
+  // else a sentencepiece model (sentencepiece.bpe.model, spiece.model, any *.model), else
+  // vocab.txt (BERT WordPiece, lower-cased unless tokenizer_config.json says "do_lower_case": false).
   static std::unique_ptr<Tokenizer> from_model_dir(const std::filesystem::path& dir);
   // The file from_model_dir would load, in that order of preference; empty when there is none.
   static std::optional<std::filesystem::path> find_in_model_dir(const std::filesystem::path& dir);
-  // tokenizer.json, a sentencepiece .model, or vocab.txt (chosen by file name/extension).
+  // tokenizer.json, a sentencepiece .model, Marian's source.spm (its folder's files), or
+  // vocab.txt (chosen by file name/extension).
   static std::unique_ptr<Tokenizer> from_file(const std::filesystem::path& file);
 
   virtual ~Tokenizer();

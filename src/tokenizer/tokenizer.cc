@@ -6,6 +6,7 @@
 
 #include "packformer/error.h"
 #include "tokenizer/bert_vocab.h"
+#include "tokenizer/marian_tokenizer.h"
 #include "tokenizer/sentencepiece_tokenizer.h"
 #include "tokenizer/tokenizer_json.h"
 
@@ -60,6 +61,8 @@ std::unique_ptr<Tokenizer> Tokenizer::from_file(const fs::path& file) {
   if (!fs::is_regular_file(file)) fail(ErrorKind::Io, "tokenizer file '" + file.string() + "' does not exist");
   const std::string extension = file.extension().string();
   if (extension == ".model") return std::make_unique<SentencePieceTokenizer>(file);
+  // Marian: source.spm names the folder of source.spm, target.spm and vocab.json.
+  if (extension == ".spm") return std::make_unique<MarianTokenizer>(file.parent_path());
   if (extension == ".txt") return load_bert_vocab(file, read_bert_options(file.parent_path() / "tokenizer_config.json"));
   return load_tokenizer_json_file(file);
 }
@@ -67,6 +70,8 @@ std::unique_ptr<Tokenizer> Tokenizer::from_file(const fs::path& file) {
 std::optional<fs::path> Tokenizer::find_in_model_dir(const fs::path& dir) {
   std::error_code ec;
   if (fs::is_regular_file(dir / "tokenizer.json", ec)) return dir / "tokenizer.json";
+  if (fs::is_regular_file(dir / "source.spm", ec) && fs::is_regular_file(dir / "vocab.json", ec))
+    return dir / "source.spm";
   for (const char* name : {"sentencepiece.bpe.model", "spiece.model"})
     if (fs::is_regular_file(dir / name, ec)) return dir / name;
   std::vector<fs::path> models;
@@ -85,7 +90,7 @@ std::unique_ptr<Tokenizer> Tokenizer::from_model_dir(const fs::path& dir) {
   const std::optional<fs::path> file = find_in_model_dir(dir);
   if (!file)
     fail(ErrorKind::InvalidModel, "no tokenizer in '" + dir.string() +
-                                      "': expected tokenizer.json, a sentencepiece .model file or vocab.txt");
+                                      "': expected tokenizer.json, Marian's source.spm + vocab.json, a sentencepiece .model file or vocab.txt");
   return from_file(*file);
 }
 
