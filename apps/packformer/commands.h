@@ -12,5 +12,6 @@ void register_bench_command(CLI::App& app);      // bench
 void register_synth_command(CLI::App& app);      // synth
 void register_similarity_command(CLI::App& app); // similarity
 void register_generate_command(CLI::App& app);   // generate
+void register_translate_command(CLI::App& app);  // translate
 
 }  // namespace packformer::cli
