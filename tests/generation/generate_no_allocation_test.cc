@@ -1,8 +1,11 @@
 // The KV cache and every search buffer are allocated once per generate call: a warm call with
-// 64 new tokens makes exactly as many allocations as one with 8 (nothing per token). Every
+// 64 new tokens makes exactly as many allocations as one with 8 (nothing per token), for GPT-2
+// and for the encoder-decoder models (encoder, cross-attention keys, decoder cache). Every
 // malloc-family call in the process is counted.
 #include "allocation_counter.h"
-#include "generation_test_util.h"
+#include <functional>
+
+#include "seq2seq_test_util.h"
 
 namespace packformer::test {
 namespace {
@@ -29,23 +32,39 @@ std::vector<Mode> modes() {
   return {{"greedy", greedy}, {"sample", sample}, {"beam", beam}};
 }
 
-TEST(GenerateNoAllocation, AllocationsDoNotGrowWithNewTokens) {
-  ASSERT_GT(allocations_during([] { std::vector<int> v(100); (void)v; }), 0);
-  auto generator = Generator::load(tiny_gpt2(), {.threads = 2, .load_tokenizer = false});
-  const auto prompts = golden_prompts(generation_golden());
+// Runs every mode on `prompts` with 64 and with 8 new tokens after a warm-up.
+void expect_no_allocation_per_token(const std::string& model_name, const std::vector<std::vector<int32_t>>& prompts,
+                                    const std::function<void(GenerationOptions&)>& adjust) {
+  auto generator = Generator::load(tiny_model(model_name), {.threads = 2, .load_tokenizer = false});
   for (Mode& mode : modes()) {
+    adjust(mode.options);
     mode.options.max_new_tokens = 64;
     generator->generate(prompts, mode.options);  // warm-up: the workspace reaches its largest size
     GeneratedIds out;
     const long long_run = allocations_during([&] { out = generator->generate(prompts, mode.options); });
     for (const auto& rows : out)
-      for (const auto& sequence : rows) ASSERT_EQ(sequence.size(), 64u) << mode.name;
+      for (const auto& sequence : rows) ASSERT_EQ(sequence.size(), 64u) << model_name << " " << mode.name;
     mode.options.max_new_tokens = 8;
     const long short_run = allocations_during([&] { out = generator->generate(prompts, mode.options); });
-    EXPECT_EQ(long_run, short_run) << mode.name << ": 56 more tokens made " << long_run - short_run
-                                   << " more allocations";
-    std::printf("%s: %ld allocations per call with 64 new tokens, %ld with 8\n", mode.name, long_run, short_run);
+    EXPECT_EQ(long_run, short_run) << model_name << " " << mode.name << ": 56 more tokens made "
+                                   << long_run - short_run << " more allocations";
+    std::printf("%s %s: %ld allocations per call with 64 new tokens, %ld with 8\n", model_name.c_str(), mode.name,
+                long_run, short_run);
   }
+}
+
+TEST(GenerateNoAllocation, AllocationsDoNotGrowWithNewTokens) {
+  ASSERT_GT(allocations_during([] { std::vector<int> v(100); (void)v; }), 0);
+  expect_no_allocation_per_token("tiny-gpt2", golden_prompts(generation_golden()), [](GenerationOptions&) {});
+}
+
+TEST(GenerateNoAllocation, EncoderDecoderAllocationsDoNotGrowWithNewTokens) {
+  // Forced BOS and a banned token too, so every processor of these models runs.
+  for (const auto& name : seq2seq_models())
+    expect_no_allocation_per_token(name, golden_sources(seq2seq_golden(name)), [](GenerationOptions& o) {
+      o.forced_bos_token_id = 3;
+      o.bad_token_ids = std::vector<int32_t>{5};
+    });
 }
 
 }  // namespace
