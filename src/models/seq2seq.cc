@@ -101,6 +101,9 @@ Seq2SeqConfig parse_seq2seq_config(const JsonFile& json) {
   c.activation = activation_from_name(json.get_string("activation_function", "gelu"),
                                       json.path().string() + ": field 'activation_function'");
   c.embed_scale = json.get_bool("scale_embedding", false) ? std::sqrt(static_cast<float>(c.d_model)) : 1.0f;
+  // fairseq-era fields some BART configs carry (normalize_before, add_final_layer_norm,
+  // normalize_embedding, static_position_embeddings) are ignored by transformers' BART, which
+  // is always post-LayerNorm with learned positions: packformer ignores them too.
   c.sinusoidal_positions = marian;
   c.position_offset = marian ? 0 : 2;
   c.layernorm_embedding = !marian;
