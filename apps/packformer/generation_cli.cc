@@ -67,9 +67,9 @@ void check_input_line(const Generator& generator, const std::vector<int32_t>& id
   const char* what = seq2seq ? "source" : "prompt";
   if (ids.empty()) fail(ErrorKind::InvalidInput, where + "the " + what + " has no tokens");
   for (int32_t id : ids)
-    if (id < 0 || id >= generator.vocab_size())
+    if (id < 0 || id >= generator.input_vocab_size())
       fail(ErrorKind::InvalidInput, where + "token id " + std::to_string(id) + " is outside the vocabulary [0, " +
-                                        std::to_string(generator.vocab_size()) + ")");
+                                        std::to_string(generator.input_vocab_size()) + ")");
   const int64_t len = static_cast<int64_t>(ids.size()), positions = generator.max_positions();
   if (seq2seq) {
     if (len > positions)

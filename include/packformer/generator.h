@@ -92,7 +92,8 @@ class Generator {
 
   const Tokenizer& tokenizer() const;  // throws InvalidInput when loaded without one
   std::string model_type() const;
-  int64_t vocab_size() const;
+  int64_t vocab_size() const;        // ids the model generates
+  int64_t input_vocab_size() const;  // ids a prompt / source may hold (Marian: the source vocabulary)
   int64_t max_positions() const;
   std::vector<int32_t> default_eos_token_ids() const;
   // Marian and BART: prompts are sources for the encoder; the output is a new sequence.

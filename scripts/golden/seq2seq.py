@@ -9,6 +9,10 @@ Outputs (paths relative to the repository root):
                                    tokenizer_config.json
   tests/data/models/tiny-bart/     BartForConditionalGeneration: config.json,
                                    model.safetensors, generation_config.json, tokenizer.json
+  tests/data/models/tiny-marian-separate/
+                                   MarianMTModel with share_encoder_decoder_embeddings and
+                                   tie_word_embeddings false (a source and a target vocabulary of
+                                   different sizes, an untied LM head), d_model 16; no tokenizer
   tests/data/golden/tiny-marian.forward.safetensors, tiny-bart.forward.safetensors
       source ids (right-padded) + mask, teacher-forced decoder ids, encoder hidden states
       and decoder logits (padded positions hold whatever transformers computes there)
@@ -173,6 +177,21 @@ def _make_marian(folder: Path, seed: int):
     return model
 
 
+def _make_marian_separate(folder: Path, seed: int):
+    """Marian's other layout: one embedding table per side, the LM head its own weight."""
+    from transformers import MarianConfig, MarianMTModel
+    source_vocab, target_vocab = 70, 50
+    pad = target_vocab - 1
+    common = dict(_common_config(source_vocab, pad, 0, pad), d_model=16, encoder_ffn_dim=32, decoder_ffn_dim=32,
+                  tie_word_embeddings=False)
+    cfg = MarianConfig(**common, decoder_vocab_size=target_vocab, activation_function="swish",
+                       scale_embedding=True, share_encoder_decoder_embeddings=False)
+    torch.manual_seed(seed)
+    model = MarianMTModel(cfg).eval()
+    _randomize(model, seed, eos=0, eos_boost=0.9)
+    return model
+
+
 def _make_bart(folder: Path, seed: int):
     from transformers import BartConfig, BartForConditionalGeneration
     vocab = _bart_tokenizer(folder)
@@ -220,7 +239,8 @@ def _forward_golden(model, name: str, sources: list[list[int]], seed: int) -> No
     cfg = model.config
     ids, mask = _pad_right(sources, cfg.pad_token_id)
     g = torch.Generator().manual_seed(seed + 1)
-    dec = torch.randint(3, cfg.vocab_size - 1, (len(sources), TEACHER_LENGTH), generator=g)
+    target_vocab = getattr(cfg, "decoder_vocab_size", None) or cfg.vocab_size
+    dec = torch.randint(3, target_vocab - 1, (len(sources), TEACHER_LENGTH), generator=g)
     dec[:, 0] = cfg.decoder_start_token_id
     out = model(input_ids=ids, attention_mask=mask, decoder_input_ids=dec, return_dict=True)
     # Each source alone must give the batch's logits: padding does not leak.
@@ -304,7 +324,8 @@ def _generate_golden(model, name: str, sources: list[list[int]], folder: Path, s
         "sources": sources,
         "cases": cases,
     }
-    doc["texts"], doc["decodes"] = _text_golden(model, folder, seed)
+    if (folder / "tokenizer.json").exists() or (folder / "vocab.json").exists():
+        doc["texts"], doc["decodes"] = _text_golden(model, folder, seed)
     text = json.dumps(doc, indent=1)
     # Token lists on one line each, so the file reads (and diffs) as one sequence per line.
     text = re.sub(r"\[\s+([-\d,\s]+?)\s+\]", lambda m: "[" + re.sub(r"\s+", "", m.group(1)) + "]", text)
@@ -313,7 +334,8 @@ def _generate_golden(model, name: str, sources: list[list[int]], folder: Path, s
 
 def make_seq2seq() -> None:
     GOLDEN_DIR.mkdir(parents=True, exist_ok=True)
-    for name, make, seed, low in (("tiny-marian", _make_marian, 2001, 2), ("tiny-bart", _make_bart, 2002, 4)):
+    for name, make, seed, low in (("tiny-marian", _make_marian, 2001, 2), ("tiny-bart", _make_bart, 2002, 4),
+                                  ("tiny-marian-separate", _make_marian_separate, 2003, 2)):
         folder = MODELS_DIR / name
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)

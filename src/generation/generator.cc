@@ -63,6 +63,7 @@ const Tokenizer& Generator::tokenizer() const {
 
 std::string Generator::model_type() const { return impl_->loaded.model_type; }
 int64_t Generator::vocab_size() const { return impl_->loaded.model->vocab_size(); }
+int64_t Generator::input_vocab_size() const { return impl_->loaded.input_vocab_size; }
 int64_t Generator::max_positions() const { return impl_->loaded.model->max_positions(); }
 std::vector<int32_t> Generator::default_eos_token_ids() const { return impl_->loaded.eos_token_ids; }
 bool Generator::is_encoder_decoder() const { return impl_->loaded.encoder_decoder; }

@@ -18,6 +18,7 @@ GenerationModel load_generation_model(const std::filesystem::path& dir) {
   if (is_gpt2(model_type)) {
     auto model = std::make_unique<Gpt2Model>(dir, config);
     loaded.eos_token_ids = model->config().eos_token_ids;
+    loaded.input_vocab_size = model->config().vocab_size;
     loaded.model = std::move(model);
     return loaded;
   }
@@ -25,6 +26,7 @@ GenerationModel load_generation_model(const std::filesystem::path& dir) {
     auto model = std::make_unique<Seq2SeqModel>(dir, config);
     const Seq2SeqConfig& c = model->config();
     loaded.encoder_decoder = true;
+    loaded.input_vocab_size = c.vocab_size;
     loaded.eos_token_ids = c.eos_token_ids;
     loaded.forced_bos_token_id = c.forced_bos_token_id.value_or(-1);
     loaded.forced_eos_token_id = c.forced_eos_token_id.value_or(-1);

@@ -15,6 +15,7 @@ struct GenerationModel {
   std::unique_ptr<StepModel> model;
   std::string model_type;
   bool encoder_decoder = false;
+  int64_t input_vocab_size = 0;  // ids a prompt / source may hold
   // The folder's defaults (may be empty / -1 = none).
   std::vector<int32_t> eos_token_ids;
   int32_t forced_bos_token_id = -1, forced_eos_token_id = -1;

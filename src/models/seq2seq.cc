@@ -129,9 +129,11 @@ Seq2SeqModel::Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& con
   const int64_t n = c.d_model;
   const Seq2SeqWeights w(dir, n);
   Weights& m = *weights_;
-  // Embeddings: transformers ties model.encoder/decoder.embed_tokens to model.shared.
-  const std::string shared = w.contains("model.shared.weight") ? "model.shared.weight" : "model.encoder.embed_tokens.weight";
-  m.encoder_tokens = w.get(shared, {c.vocab_size, n});
+  // Embeddings: shared ones are model.shared (encoder/decoder.embed_tokens are tied to it and
+  // often not stored); Marian without share_encoder_decoder_embeddings has one table per side.
+  const bool own_encoder_table = !c.shared_embeddings || !w.contains("model.shared.weight");
+  m.encoder_tokens =
+      w.get(own_encoder_table ? "model.encoder.embed_tokens.weight" : "model.shared.weight", {c.vocab_size, n});
   if (!c.shared_embeddings) m.decoder_tokens = w.get("model.decoder.embed_tokens.weight", {c.decoder_vocab_size, n});
   if (c.sinusoidal_positions) {
     m.encoder_positions = sinusoidal_positions(c.max_positions, n);

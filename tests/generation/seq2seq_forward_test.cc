@@ -109,6 +109,10 @@ TEST(Seq2SeqConfig, ArchitectureDifferencesComeFromTheConfig) {
   EXPECT_EQ(bart.activation, Activation::Gelu);
   EXPECT_EQ(bart.decoder_start_token_id, 2);
   EXPECT_FALSE(bart.forced_bos_token_id.has_value());
+  const auto separate = parse_seq2seq_config(JsonFile(tiny_model("tiny-marian-separate") / "config.json"));
+  EXPECT_FALSE(separate.shared_embeddings);
+  EXPECT_EQ(separate.vocab_size, 70);
+  EXPECT_EQ(separate.decoder_vocab_size, 50);
 }
 
 // Folder copies with one file changed.

@@ -8,7 +8,14 @@
 
 namespace packformer::test {
 
+// tiny-marian-separate: Marian with a source and a target vocabulary and an untied LM head.
 inline const std::vector<std::string>& seq2seq_models() {
+  static const std::vector<std::string> names{"tiny-marian", "tiny-bart", "tiny-marian-separate"};
+  return names;
+}
+
+// The models with a tokenizer (and text goldens).
+inline const std::vector<std::string>& seq2seq_text_models() {
   static const std::vector<std::string> names{"tiny-marian", "tiny-bart"};
   return names;
 }

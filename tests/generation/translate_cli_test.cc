@@ -48,7 +48,7 @@ TEST_F(TranslateCli, IdsMatchTransformersForEveryModelAndSearch) {
 }
 
 TEST_F(TranslateCli, TextLinesGiveJsonStringsAsTransformersDecodes) {
-  for (const auto& name : seq2seq_models()) {
+  for (const auto& name : seq2seq_text_models()) {
     const auto golden = seq2seq_golden(name);
     std::string input;
     for (const auto& t : golden.at("texts")) input += t.at("text").get<std::string>() + "\n";
