@@ -33,6 +33,7 @@ import json
 import re
 import shutil
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import torch
@@ -61,13 +62,20 @@ SEARCHES = [
 ]
 
 # forced_bos_token_id / forced_eos_token_id (ForcedBOS/EOSTokenLogitsProcessor): the ids are
-# filled in per model by _forced_searches.
+# filled in per model by _model_searches.
 FORCED_SEARCHES = [
     ("greedy_forced", dict(do_sample=False, num_beams=1, max_new_tokens=10)),
     ("beam4_forced", dict(do_sample=False, num_beams=4, max_new_tokens=10, early_stopping=False)),
     ("beam3_forced_return2", dict(do_sample=False, num_beams=3, max_new_tokens=7, num_return_sequences=2,
                                   early_stopping=True)),
 ]
+# bad_words_ids of one token (NoBadWordsLogitsProcessor; Marian folders ban <pad>): the
+# BANNED tokens greedy search picks most often, filled in by _generate_golden.
+BAD_WORDS_SEARCHES = [
+    ("greedy_bad_words", dict(do_sample=False, num_beams=1, max_new_tokens=16)),
+    ("beam4_bad_words", dict(do_sample=False, num_beams=4, max_new_tokens=16)),
+]
+BANNED = 2
 FORCED_BOS = 3  # any ordinary token: the tiny Marian has no BOS, and BART's <s> never scores high
 
 TEXTS = [
@@ -268,9 +276,9 @@ def _strip(seq: list[int], start: int, eos: int, pad: int) -> list[int]:
     return seq
 
 
-def _forced_searches(cfg) -> list[tuple[str, dict]]:
+def _model_searches(cfg) -> list[tuple[str, dict]]:
     return [(name, dict(kwargs, forced_bos_token_id=FORCED_BOS, forced_eos_token_id=cfg.eos_token_id))
-            for name, kwargs in FORCED_SEARCHES]
+            for name, kwargs in FORCED_SEARCHES] + BAD_WORDS_SEARCHES
 
 
 @torch.no_grad()
@@ -307,7 +315,12 @@ def _generate_golden(model, name: str, sources: list[list[int]], folder: Path, s
     cfg = model.config
     ids, mask = _pad_right(sources, cfg.pad_token_id)
     cases = []
-    for case, kwargs in SEARCHES + _forced_searches(cfg):
+    searches = SEARCHES + _model_searches(cfg)
+    for case, kwargs in searches:
+        if case.endswith("_bad_words"):
+            # Ban the tokens plain greedy search picks most, so that banning changes the output.
+            greedy = [t for rows in cases[0]["outputs"] for t in rows[0] if t != cfg.eos_token_id]
+            kwargs = dict(kwargs, bad_words_ids=[[t] for t, _ in Counter(greedy).most_common(BANNED)])
         full = dict(kwargs, pad_token_id=cfg.pad_token_id, eos_token_id=cfg.eos_token_id,
                     decoder_start_token_id=cfg.decoder_start_token_id)
         seqs = model.generate(input_ids=ids, attention_mask=mask, **full).tolist()

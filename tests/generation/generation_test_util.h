@@ -37,6 +37,11 @@ inline GenerationOptions options_from_golden(const nlohmann::json& kw) {
   o.repetition_penalty = kw.value("repetition_penalty", 1.0f);
   if (kw.contains("forced_bos_token_id")) o.forced_bos_token_id = kw.at("forced_bos_token_id").get<int32_t>();
   if (kw.contains("forced_eos_token_id")) o.forced_eos_token_id = kw.at("forced_eos_token_id").get<int32_t>();
+  if (kw.contains("bad_words_ids")) {
+    std::vector<int32_t> bad;
+    for (const auto& word : kw.at("bad_words_ids")) bad.push_back(word.at(0).get<int32_t>());  // one token each
+    o.bad_token_ids = bad;
+  }
   if (kw.contains("early_stopping")) {
     const auto& e = kw.at("early_stopping");
     o.early_stopping = e.is_string() ? EarlyStopping::Never : e.get<bool>() ? EarlyStopping::Stop : EarlyStopping::Heuristic;

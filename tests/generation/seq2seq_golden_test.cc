@@ -95,6 +95,20 @@ TEST_P(Seq2SeqGoldenModel, ForcedTokensComeFromTheOptions) {
   EXPECT_NE(plain, c.at("outputs").get<GeneratedIds>());
 }
 
+TEST_P(Seq2SeqGoldenModel, BadWordsCasesBanTokensGreedyPicks) {
+  // The banned tokens are the ones plain greedy search picks most, so the case tests something;
+  // none of them appears in transformers' output.
+  const auto golden = seq2seq_golden(GetParam());
+  for (const char* name : {"greedy_bad_words", "beam4_bad_words"}) {
+    const auto& c = golden_case(golden, name);
+    const auto banned = options_from_golden(c.at("kwargs")).bad_token_ids.value();
+    ASSERT_FALSE(banned.empty());
+    for (const auto& rows : c.at("outputs").get<GeneratedIds>())
+      for (const auto& sequence : rows)
+        for (int32_t token : sequence) EXPECT_EQ(std::count(banned.begin(), banned.end(), token), 0) << name;
+  }
+}
+
 class Seq2SeqGoldenText : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Seq2SeqGoldenText, TextInTextOut) {
