@@ -15,6 +15,9 @@ struct Case {
   std::string model, name;
 };
 
+// gtest prints parameters in test listings (and ctest names); bytes otherwise.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.model << " " << c.name; }
+
 std::vector<Case> all_cases() {
   std::vector<Case> cases;
   for (const auto& model : seq2seq_models()) {
