@@ -33,6 +33,7 @@ struct BenchOptions {
   bool profile = false;
   bool peak = false;
   bool skip_slow = false;
+  bool dump_ids = false;
   DeviceOptions device;
 };
 
@@ -131,6 +132,14 @@ void run_bench(const BenchOptions& o) {
   }
   const auto encoder = Encoder::load(o.model, o.device.encoder_options(o.threads));
   const EncoderInput input = make_batch(*encoder, o);
+  if (o.dump_ids) {  // the exact batch, for other engines to time the same ids (bench/gpu)
+    for (const auto& ids : input.ids) {
+      std::string line = "[";
+      for (size_t i = 0; i < ids.size(); ++i) line += (i ? "," : "") + std::to_string(ids[i]);
+      std::printf("%s]\n", line.c_str());
+    }
+    return;
+  }
   int64_t tokens = 0, longest = 0;
   for (const auto& ids : input.ids) {
     tokens += static_cast<int64_t>(ids.size());
@@ -204,6 +213,7 @@ void register_bench_command(CLI::App& app) {
   cmd->add_flag("--profile", o->profile, "print a per-op profile of the fast path");
   cmd->add_flag("--peak", o->peak, "measure this machine's sgemm peak and show each path's share of it (CPU runs)");
   cmd->add_flag("--skip-slow", o->skip_slow, "time only the fast path (sparsity off and on); speed-ups are then vs sparsity off");
+  cmd->add_flag("--dump-ids", o->dump_ids, "print the batch's token ids (one JSON array per sequence) and exit");
   o->device.add_to(cmd);
   cmd->callback([o] { run_bench(*o); });
 }
