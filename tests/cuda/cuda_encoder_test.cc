@@ -151,6 +151,50 @@ TEST(CudaEncoder, HalfPrecisionTinyModelsByCosine) {
   }
 }
 
+// fp16 / bf16 on synthetic models whose head sizes (32, 64, 128) take the tensor-core
+// attention, with every length 1..max (partial 64-key tiles, sequences of one token), against
+// the fp32 slow path; and the same with the CUDA-core attention forced.
+struct HalfGeometry {
+  const char* name;
+  int64_t hidden, heads, max_positions;
+};
+const HalfGeometry kHalfGeometries[] = {{"d32", 128, 4, 150}, {"d64", 128, 2, 200}, {"d128", 256, 2, 140}};
+
+class CudaHalfAttention : public ::testing::TestWithParam<HalfGeometry> {};
+
+TEST_P(CudaHalfAttention, TensorCoreAndCudaCoreAttentionMatchTheSlowPath) {
+  PF_REQUIRE_GPU();
+  const HalfGeometry& g = GetParam();
+  TempDir dir;
+  SynthSpec spec;
+  spec.layers = 2, spec.hidden = g.hidden, spec.heads = g.heads, spec.intermediate = 2 * g.hidden;
+  spec.vocab = 300, spec.max_positions = g.max_positions, spec.seed = 9;
+  write_synthetic_model(spec, dir.path());
+  const auto cpu = Encoder::load(dir.path(), {.threads = 0, .load_tokenizer = false});
+  std::vector<int64_t> lengths;
+  for (int64_t len = 1; len <= cpu->info().max_length; len += 13) lengths.push_back(len);
+  lengths.push_back(cpu->info().max_length);
+  const EncoderInput input = random_batch(cpu->info(), lengths, 4);
+  const EncoderOutput slow = cpu->run(input, kHiddenStates, {ExecutionPath::Slow, false});
+  for (const char* dtype : {"fp16", "bf16"}) {
+    const auto gpu = Encoder::load(dir.path(), on_gpu(dtype));
+    for (const char* variant : {"mma", "simt"}) {
+      setenv("PACKFORMER_CUDA_ATTENTION", variant, 1);
+      for (const bool sparsity : {false, true}) {
+        const EncoderOutput out = gpu->run(input, kHiddenStates, {ExecutionPath::Fast, sparsity});
+        const double cos = lowest_token_cosine(out, slow);
+        std::cout << g.name << " " << dtype << " attention " << variant << " sparsity " << sparsity
+                  << ": lowest token cosine vs slow " << cos << "\n";
+        EXPECT_GE(cos, kHalfCosine) << dtype << " " << variant << " sparsity " << sparsity;
+      }
+    }
+    unsetenv("PACKFORMER_CUDA_ATTENTION");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(HeadSizes, CudaHalfAttention, ::testing::ValuesIn(kHalfGeometries),
+                         [](const auto& info) { return std::string(info.param.name); });
+
 // The same input twice, with a larger batch in between: the reused workspace holds no state.
 TEST(CudaEncoder, RepeatedCallsAreIdentical) {
   PF_REQUIRE_GPU();

@@ -4,9 +4,10 @@
 // [T, T] score matrix is stored and only the sequence's real keys are read. Packed batches
 // give no block to padding; padded batches (sparsity off) compute their padding queries too.
 //
-// This is the portable path for every dtype: storage in T, arithmetic in fp32 on the CUDA
-// cores. It is correct first; a tensor-core (mma) variant for fp16/bf16 is the next step
-// (docs/CUDA.md).
+// This is the portable path for every dtype and head size: storage in T, arithmetic in fp32
+// on the CUDA cores. fp16 / bf16 with head size 32, 64 or 128 go to attention_mma.cu.
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "backends/cuda/check.h"
@@ -129,6 +130,9 @@ void launch_attention_varlen(DType dtype, const AttentionLaunch& args, cudaStrea
     fail(ErrorKind::Unsupported, "CUDA attention supports head sizes 1.." + std::to_string(kCudaMaxHeadDim) + ", not " +
                                      std::to_string(args.head_dim));
   if (args.batch == 0 || args.max_query_rows == 0) return;
+  const char* variant = std::getenv("PACKFORMER_CUDA_ATTENTION");  // read per call: tests switch it
+  const bool force_simt = variant != nullptr && std::strcmp(variant, "simt") == 0;
+  if (!force_simt && launch_attention_varlen_mma(dtype, args, stream)) return;
   PF_DISPATCH_DTYPE(dtype, T, launch<T>(args, stream));
   PF_CUDA_CHECK_LAUNCH("attention_varlen");
 }

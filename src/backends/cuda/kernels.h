@@ -48,7 +48,12 @@ struct AttentionLaunch {
   const int32_t* key_rows = nullptr;
 };
 constexpr int kCudaMaxHeadDim = 256;
+// fp16 / bf16 with head size 32, 64 or 128 run on the tensor cores (attention_mma.cu), the
+// rest on the CUDA cores (attention.cu). PACKFORMER_CUDA_ATTENTION=simt forces the latter, so
+// tests can compare the two.
 void launch_attention_varlen(DType dtype, const AttentionLaunch& args, cudaStream_t stream);
+// The tensor-core kernel; returns false (launching nothing) where it does not apply.
+bool launch_attention_varlen_mma(DType dtype, const AttentionLaunch& args, cudaStream_t stream);
 
 // out[i] = float(x[source_rows[i]]) for i < rows: gathers the real rows, packed, in fp32.
 void launch_gather_rows_to_float(DType dtype, const void* x, int64_t hidden, const int32_t* source_rows, int64_t rows,
