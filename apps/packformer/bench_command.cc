@@ -130,7 +130,9 @@ void run_bench(const BenchOptions& o) {
     std::printf("sgemm peak: %.1f GFLOP/s with %d threads\n", peak, omp_get_max_threads());
     return;
   }
-  const auto encoder = Encoder::load(o.model, o.device.encoder_options(o.threads));
+  EncoderOptions options;
+  options.threads = o.threads;
+  const auto encoder = Encoder::load(o.model, o.device.apply_to(options));
   const EncoderInput input = make_batch(*encoder, o);
   if (o.dump_ids) {  // the exact batch, for other engines to time the same ids (bench/gpu)
     for (const auto& ids : input.ids) {

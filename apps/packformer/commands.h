@@ -11,5 +11,6 @@ void register_tokenize_commands(CLI::App& app);  // tokenize, detokenize
 void register_bench_command(CLI::App& app);      // bench
 void register_synth_command(CLI::App& app);      // synth
 void register_similarity_command(CLI::App& app); // similarity
+void register_generate_command(CLI::App& app);   // generate
 
 }  // namespace packformer::cli

@@ -20,10 +20,8 @@ struct DeviceOptions {
         ->check(CLI::IsMember({"fp32", "fp16", "bf16"}))
         ->capture_default_str();
   }
-  EncoderOptions encoder_options(int threads, bool load_tokenizer = true) const {
-    EncoderOptions options;
-    options.threads = threads;
-    options.load_tokenizer = load_tokenizer;
+  // `options` (from PathOptions) with the device and dtype set.
+  EncoderOptions apply_to(EncoderOptions options) const {
     options.device = device;
     options.dtype = dtype;
     return options;

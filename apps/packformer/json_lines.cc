@@ -30,6 +30,8 @@ std::string json_string(std::string_view text) {
 
 std::vector<int32_t> parse_id_array(const std::string& line, size_t line_number) {
   const std::string where = "line " + std::to_string(line_number) + ": ";
+  // nlohmann's lexer takes a NUL byte for the end of input and would ignore whatever follows.
+  if (line.find('\0') != std::string::npos) fail(ErrorKind::InvalidInput, where + "contains a NUL byte");
   nlohmann::json value;
   try {
     value = nlohmann::json::parse(line);
@@ -42,7 +44,9 @@ std::vector<int32_t> parse_id_array(const std::string& line, size_t line_number)
   ids.reserve(value.size());
   for (const auto& id : value) {
     if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > std::numeric_limits<int32_t>::max())
-      fail(ErrorKind::InvalidInput, where + "token ids must be non-negative integers, got " + id.dump());
+      // Only scalars are echoed: dumping a deeply nested value would recurse once per level.
+      fail(ErrorKind::InvalidInput, where + "token ids must be non-negative integers, got " +
+                                        (id.is_structured() ? std::string("an ") + id.type_name() : id.dump()));
     ids.push_back(static_cast<int32_t>(id.get<int64_t>()));
   }
   return ids;

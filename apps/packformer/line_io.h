@@ -7,8 +7,30 @@
 
 namespace packformer::cli {
 
-// Reads every line of `path` ("" or "-" = stdin). A trailing "\r" is dropped. Bytes are kept
-// as they are; the tokenizer replaces invalid UTF-8.
+// Longest input line accepted: far beyond what any model reads (a few thousand tokens), small
+// enough that one hostile line cannot exhaust memory in the tokenizer.
+constexpr size_t kMaxLineBytes = 8u << 20;
+
+// Splits bytes into lines as they arrive: "\n" ends a line, a trailing "\r" is dropped, other
+// bytes are kept as they are (the tokenizer replaces invalid UTF-8). A line of more than
+// `max_line_bytes` bytes (a trailing "\r" included) is refused with an InvalidInput error
+// naming its line number.
+class LineSplitter {
+ public:
+  explicit LineSplitter(size_t max_line_bytes = kMaxLineBytes) : max_line_bytes_(max_line_bytes) {}
+  void feed(const char* data, size_t size);
+  // Ends the input: a last line without "\n" is kept. Returns every line.
+  std::vector<std::string> finish();
+
+ private:
+  void end_line();
+  [[noreturn]] void too_long() const;
+  size_t max_line_bytes_;
+  std::vector<std::string> lines_;
+  std::string line_;
+};
+
+// Reads every line of `path` ("" or "-" = stdin) through a LineSplitter.
 std::vector<std::string> read_lines(const std::string& path);
 
 // Opens `path` for writing ("" or "-" = stdout); closes it on destruction.

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   packformer::cli::register_bench_command(app);
   packformer::cli::register_synth_command(app);
   packformer::cli::register_similarity_command(app);
+  packformer::cli::register_generate_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

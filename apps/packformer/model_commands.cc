@@ -85,7 +85,7 @@ void write_results(Task task, const ModelInfo& info, const EncoderOutput& out, O
 void run_task(Task task, const ModelOptions& o) {
   if (o.batch_size < 1) fail(ErrorKind::InvalidInput, "--batch-size must be at least 1");
   if (o.max_length < 0) fail(ErrorKind::InvalidInput, "--max-length must be positive");
-  const auto encoder = Encoder::load(o.model, o.device.encoder_options(o.threads, /*load_tokenizer=*/!o.ids));
+  const auto encoder = Encoder::load(o.model, o.device.apply_to(o.paths.encoder_options(o.threads, /*load_tokenizer=*/!o.ids)));
   const ModelInfo& info = encoder->info();
   if (task == Task::Classify && info.num_labels == 0)
     fail(ErrorKind::InvalidInput, o.model + ": the model has no sequence-classification head "

@@ -32,7 +32,7 @@ double cosine(const float* a, const float* b, int64_t n) {
 }
 
 void run_similarity(const SimilarityOptions& o) {
-  const auto encoder = Encoder::load(o.model, o.device.encoder_options(o.threads));
+  const auto encoder = Encoder::load(o.model, o.device.apply_to(o.paths.encoder_options(o.threads)));
   const std::vector<std::string> texts = read_lines(o.input);
   if (texts.empty()) fail(ErrorKind::InvalidInput, "no input lines to compare");
   if (texts.size() > 64) fail(ErrorKind::InvalidInput, "similarity prints a matrix: give at most 64 lines");

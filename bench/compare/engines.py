@@ -208,6 +208,22 @@ class OnnxRuntime:
         del self.session
 
 
+def write_padded_tokenizer(src, dst, vocab_size):
+    """CTranslate2's converter requires the tokenizer's vocabulary to have the model's size; the
+    synth xlmr-large folder pairs a 250,002-row embedding with a 3,002-piece test tokenizer.
+    CT2 is fed token ids, never text, so unused filler pieces only complete the id table."""
+    spec = json.loads(pathlib.Path(src).read_text(encoding="utf-8"))
+    vocab = spec["model"]["vocab"]
+    have = len(vocab)
+    for i in range(have, vocab_size):
+        piece = f"<packformer_unused_{i}>"
+        if isinstance(vocab, list):          # Unigram: [piece, score] pairs
+            vocab.append([piece, -1000.0])
+        else:                                # WordPiece / BPE: piece -> id
+            vocab[piece] = i
+    pathlib.Path(dst).write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+
+
 def convert_ct2(model, out):
     """ctranslate2.converters.TransformersConverter on a view of the folder whose config names
     the base architecture (the synth xlmr-large folder carries a 2-class head)."""
@@ -219,10 +235,11 @@ def convert_ct2(model, out):
     view = model.work / "ct2-src" / model.name
     shutil.rmtree(view, ignore_errors=True)
     view.mkdir(parents=True)
-    for f in model.folder.iterdir():
-        if f.is_file() and f.name != "config.json":
-            os.symlink(f.resolve(), view / f.name)
     config = json.loads((model.folder / "config.json").read_text())
+    for f in model.folder.iterdir():
+        if f.is_file() and f.name not in ("config.json", "tokenizer.json"):
+            os.symlink(f.resolve(), view / f.name)
+    write_padded_tokenizer(model.folder / "tokenizer.json", view / "tokenizer.json", config["vocab_size"])
     base = {"bert": "BertModel", "roberta": "RobertaModel", "xlm-roberta": "XLMRobertaModel"}[config["model_type"]]
     config["architectures"] = [base]
     (view / "config.json").write_text(json.dumps(config, indent=2))

@@ -72,6 +72,10 @@ struct EncoderOptions {
   // Compute dtype of the fast path: "fp32", or on CUDA also "fp16" / "bf16" (weights are
   // converted once at load; LayerNorm, softmax and accumulation stay fp32).
   std::string dtype = "fp32";
+  // Most bytes one run() may allocate for a batch's activations and outputs (weights not
+  // counted). Checked before allocating: a batch over it fails with ErrorKind::OutOfMemory.
+  // 0 = half of the machine's physical RAM.
+  uint64_t max_memory_bytes = 0;
 };
 
 class Encoder {
@@ -92,6 +96,10 @@ class Encoder {
   EncoderOutput run(const EncoderInput& input, unsigned outputs, const RunOptions& options = {}) const;
   // The same, reusing `output`'s buffers: once warm, the fast path allocates nothing.
   void run(const EncoderInput& input, unsigned outputs, const RunOptions& options, EncoderOutput& output) const;
+
+  // Bytes run() would allocate for `input` with `options`, and the limit it checks them against.
+  uint64_t memory_needed(const EncoderInput& input, const RunOptions& options = {}) const;
+  uint64_t memory_limit() const;
 
   // Tokenizes texts with the folder's tokenizer, truncating to `max_length` tokens (0 = the
   // model's max_length). `truncated` (if given) receives how many texts were cut.

@@ -22,16 +22,22 @@ JsonFile::JsonFile(const std::filesystem::path& path, bool require_object) : pat
   if (!in) fail(ErrorKind::InvalidModel, path.string() + ": cannot open");
   std::stringstream text;
   text << in.rdbuf();
+  *this = from_text(text.str(), path, require_object);
+}
+
+JsonFile JsonFile::from_text(const std::string& content, const std::filesystem::path& path, bool require_object) {
+  if (content.size() > kMaxBytes) fail(ErrorKind::InvalidModel, path.string() + ": file is larger than 64 MiB");
   // nlohmann's lexer takes a NUL byte for the end of input and would ignore whatever follows.
-  const std::string content = text.str();
   if (content.find('\0') != std::string::npos)
     fail(ErrorKind::InvalidModel, path.string() + ": not valid JSON: it contains a NUL byte");
+  nlohmann::json root;
   try {
-    root_ = nlohmann::json::parse(content);
+    root = nlohmann::json::parse(content);
   } catch (const nlohmann::json::exception& e) {
     fail(ErrorKind::InvalidModel, path.string() + ": not valid JSON: " + e.what());
   }
-  if (require_object && !root_.is_object()) fail(ErrorKind::InvalidModel, path.string() + ": expected a JSON object at the top level");
+  if (require_object && !root.is_object()) fail(ErrorKind::InvalidModel, path.string() + ": expected a JSON object at the top level");
+  return JsonFile(path, std::move(root));
 }
 
 void JsonFile::invalid(const std::string& key, const std::string& why) const {

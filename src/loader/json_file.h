@@ -19,6 +19,8 @@ class JsonFile {
   // A top-level object is required unless `require_object` is false (modules.json is an array).
   explicit JsonFile(const std::filesystem::path& path, bool require_object = true);
   JsonFile(std::filesystem::path path, nlohmann::json root) : path_(std::move(path)), root_(std::move(root)) {}
+  // Parses `text` with the same checks as the file constructor; `path` names it in errors.
+  static JsonFile from_text(const std::string& text, const std::filesystem::path& path, bool require_object = true);
 
   const std::filesystem::path& path() const { return path_; }
   const nlohmann::json& root() const { return root_; }

@@ -9,6 +9,9 @@ namespace packformer {
 class MappedFile {
  public:
   explicit MappedFile(const std::filesystem::path& path);
+  // Borrows `size` bytes at `data` (kept alive by the caller; never unmapped): lets the same
+  // parsers run on bytes already in memory (the fuzz targets).
+  MappedFile(const uint8_t* data, uint64_t size) : data_(data), size_(size), owned_(false) {}
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
@@ -19,6 +22,7 @@ class MappedFile {
  private:
   const uint8_t* data_ = nullptr;
   uint64_t size_ = 0;
+  bool owned_ = true;
 };
 
 }  // namespace packformer

@@ -67,6 +67,15 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path)
   parse_header();
 }
 
+SafetensorsFile::SafetensorsFile(const std::filesystem::path& name, std::unique_ptr<MappedFile> bytes)
+    : path_(name), file_(std::move(bytes)) {
+  parse_header();
+}
+
+SafetensorsFile SafetensorsFile::from_memory(const uint8_t* data, uint64_t size, const std::string& name) {
+  return SafetensorsFile(name, std::make_unique<MappedFile>(data, size));
+}
+
 SafetensorsFile::~SafetensorsFile() = default;
 SafetensorsFile::SafetensorsFile(SafetensorsFile&&) noexcept = default;
 SafetensorsFile& SafetensorsFile::operator=(SafetensorsFile&&) noexcept = default;
@@ -128,8 +137,10 @@ void SafetensorsFile::parse_header() {
     for (const auto& dim : *shape_it) {
       if (!dim.is_number_unsigned()) invalid(path_, where + "shape dimensions must be non-negative integers");
       const uint64_t d = dim.get<uint64_t>();
-      if (d > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ||
-          (d != 0 && elements > std::numeric_limits<uint64_t>::max() / d / known->size))
+      // Every partial product, in bytes, must fit int64 (element_count() and the byte spans
+      // are signed): a zero later in the shape does not excuse an overflow before it.
+      constexpr uint64_t kMaxBytes = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+      if (d > kMaxBytes || (d != 0 && elements > kMaxBytes / d / known->size))
         invalid(path_, where + "shape " + shape_it->dump() + " overflows");
       elements *= d;
       info.shape.push_back(static_cast<int64_t>(d));

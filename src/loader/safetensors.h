@@ -36,6 +36,9 @@ class SafetensorsFile {
   static constexpr size_t kMaxTensors = 1'000'000;
 
   explicit SafetensorsFile(const std::filesystem::path& path);
+  // The same checks on `size` bytes already in memory, which must outlive the object;
+  // `name` stands for the file in error messages.
+  static SafetensorsFile from_memory(const uint8_t* data, uint64_t size, const std::string& name);
   ~SafetensorsFile();
   SafetensorsFile(SafetensorsFile&&) noexcept;
   SafetensorsFile& operator=(SafetensorsFile&&) noexcept;
@@ -53,6 +56,7 @@ class SafetensorsFile {
   std::vector<int64_t> to_i64(const TensorInfo& info) const;
 
  private:
+  SafetensorsFile(const std::filesystem::path& name, std::unique_ptr<MappedFile> bytes);
   void parse_header();
 
   std::filesystem::path path_;

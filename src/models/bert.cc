@@ -19,34 +19,6 @@ bool is_roberta_like(const std::string& model_type) {
   return model_type == "roberta" || model_type == "xlm-roberta";
 }
 
-EncoderConfig parse_config(const JsonFile& json, const std::string& model_type) {
-  EncoderConfig c;
-  c.model_type = model_type;
-  c.vocab_size = json.get_int("vocab_size", 1, kMaxVocab);
-  c.hidden_size = json.get_int("hidden_size", 1, kMaxDim);
-  c.num_layers = json.get_int("num_hidden_layers", 1, kMaxLayers);
-  c.num_heads = json.get_int("num_attention_heads", 1, kMaxDim);
-  c.intermediate_size = json.get_int("intermediate_size", 1, 4 * kMaxDim);
-  c.max_position_embeddings = json.get_int("max_position_embeddings", 1, kMaxPositions);
-  c.type_vocab_size = json.get_int("type_vocab_size", 0, 1024, 2);
-  c.pad_token_id = json.get_int("pad_token_id", 0, c.vocab_size - 1, is_roberta_like(model_type) ? 1 : 0);
-  c.layer_norm_eps = static_cast<float>(json.get_number("layer_norm_eps", 1e-12));
-  if (!(c.layer_norm_eps > 0.0f) || c.layer_norm_eps > 1.0f)
-    json.invalid("layer_norm_eps", "expected a small positive number");
-  c.activation = activation_from_name(json.get_string("hidden_act", "gelu"), json.path().string() + ": field 'hidden_act'");
-  if (c.hidden_size % c.num_heads != 0)
-    json.invalid("hidden_size", "must be a multiple of num_attention_heads (" + std::to_string(c.num_heads) + ")");
-  const std::string position_type = json.get_string("position_embedding_type", "absolute");
-  if (position_type != "absolute")
-    fail(ErrorKind::Unsupported, json.path().string() + ": field 'position_embedding_type': '" + position_type +
-                                     "' is not supported (only 'absolute')");
-  c.positions_after_padding = is_roberta_like(model_type);
-  if (c.positions_after_padding && c.max_position_embeddings <= c.pad_token_id + 1)
-    json.invalid("max_position_embeddings", "must exceed pad_token_id + 1 for RoBERTa-style positions");
-  c.id2label = json.get_int_keyed_strings("id2label");
-  return c;
-}
-
 LinearWeights linear(const WeightStore& store, const std::string& name, int64_t in, int64_t out) {
   LinearWeights l;
   l.in = in;
@@ -121,6 +93,34 @@ EncoderWeights load_weights(const WeightStore& store, const JsonFile& json, Enco
 
 }  // namespace
 
+EncoderConfig parse_bert_config(const JsonFile& json, const std::string& model_type) {
+  EncoderConfig c;
+  c.model_type = model_type;
+  c.vocab_size = json.get_int("vocab_size", 1, kMaxVocab);
+  c.hidden_size = json.get_int("hidden_size", 1, kMaxDim);
+  c.num_layers = json.get_int("num_hidden_layers", 1, kMaxLayers);
+  c.num_heads = json.get_int("num_attention_heads", 1, kMaxDim);
+  c.intermediate_size = json.get_int("intermediate_size", 1, 4 * kMaxDim);
+  c.max_position_embeddings = json.get_int("max_position_embeddings", 1, kMaxPositions);
+  c.type_vocab_size = json.get_int("type_vocab_size", 0, 1024, 2);
+  c.pad_token_id = json.get_int("pad_token_id", 0, c.vocab_size - 1, is_roberta_like(model_type) ? 1 : 0);
+  c.layer_norm_eps = static_cast<float>(json.get_number("layer_norm_eps", 1e-12));
+  if (!(c.layer_norm_eps > 0.0f) || c.layer_norm_eps > 1.0f)
+    json.invalid("layer_norm_eps", "expected a small positive number");
+  c.activation = activation_from_name(json.get_string("hidden_act", "gelu"), json.path().string() + ": field 'hidden_act'");
+  if (c.hidden_size % c.num_heads != 0)
+    json.invalid("hidden_size", "must be a multiple of num_attention_heads (" + std::to_string(c.num_heads) + ")");
+  const std::string position_type = json.get_string("position_embedding_type", "absolute");
+  if (position_type != "absolute")
+    fail(ErrorKind::Unsupported, json.path().string() + ": field 'position_embedding_type': '" + position_type +
+                                     "' is not supported (only 'absolute')");
+  c.positions_after_padding = is_roberta_like(model_type);
+  if (c.positions_after_padding && c.max_position_embeddings <= c.pad_token_id + 1)
+    json.invalid("max_position_embeddings", "must exceed pad_token_id + 1 for RoBERTa-style positions");
+  c.id2label = json.get_int_keyed_strings("id2label");
+  return c;
+}
+
 bool is_bert_family(const std::string& model_type) {
   return model_type == "bert" || is_roberta_like(model_type);
 }
@@ -129,7 +129,7 @@ EncoderModel load_bert_family(const std::filesystem::path& dir, const JsonFile& 
                               const std::string& model_type) {
   EncoderModel model;
   model.dir = dir;
-  model.config = parse_config(config_json, model_type);
+  model.config = parse_bert_config(config_json, model_type);
   const WeightStore store(dir);
   model.weights = load_weights(store, config_json, model.config);
   model.config.sentence = load_sentence_config(dir, model.config.hidden_size);

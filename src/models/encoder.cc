@@ -8,6 +8,7 @@
 #include "models/device_encoder.h"
 #include "models/encoder_forward.h"
 #include "models/fast_encoder.h"
+#include "models/memory_plan.h"
 #include "models/registry.h"
 #include "packformer/device.h"
 #include "packformer/error.h"
@@ -21,6 +22,7 @@ struct Encoder::Impl {
   std::unique_ptr<Tokenizer> tokenizer;
   std::unique_ptr<FastEncoder> fast;  // packed weights and the planned workspace (device cpu)
   std::unique_ptr<DeviceEncoder> device;  // the fast path on an accelerator (device cuda)
+  uint64_t memory_limit = 0;
 };
 
 namespace {
@@ -109,6 +111,7 @@ std::unique_ptr<Encoder> Encoder::load(const std::filesystem::path& dir, const E
   auto impl = std::make_unique<Impl>();
   impl->model = load_encoder_model(dir);
   impl->info = describe(impl->model);
+  impl->memory_limit = options.max_memory_bytes > 0 ? options.max_memory_bytes : default_memory_limit();
   if (device.kind == DeviceKind::Cuda) impl->device = make_cuda_encoder(impl->model, device.index, dtype);
   else impl->fast = std::make_unique<FastEncoder>(impl->model);
   if (options.load_tokenizer && Tokenizer::find_in_model_dir(dir)) impl->tokenizer = Tokenizer::from_model_dir(dir);
@@ -120,6 +123,17 @@ std::string Encoder::device_description() const {
   return impl_->device ? impl_->device->description() : std::string("cpu, fp32");
 }
 const Tokenizer* Encoder::tokenizer() const { return impl_->tokenizer.get(); }
+uint64_t Encoder::memory_limit() const { return impl_->memory_limit; }
+
+uint64_t Encoder::memory_needed(const EncoderInput& input, const RunOptions& options) const {
+  BatchShape shape;
+  shape.batch = static_cast<int64_t>(input.ids.size());
+  for (const auto& ids : input.ids) {
+    shape.max_len = std::max<int64_t>(shape.max_len, static_cast<int64_t>(ids.size()));
+    shape.total += static_cast<int64_t>(ids.size());
+  }
+  return batch_memory_bytes(impl_->model.config, shape, options);
+}
 
 EncoderOutput Encoder::run(const EncoderInput& input, unsigned outputs, const RunOptions& options) const {
   EncoderOutput output;
@@ -134,6 +148,7 @@ EncoderOutput Encoder::run(const EncoderInput& input, unsigned outputs, const Ru
 void Encoder::run(const EncoderInput& input, unsigned outputs, const RunOptions& options, EncoderOutput& output) const {
   const EncoderModel& model = impl_->model;
   validate(model.config, input);
+  check_memory(memory_needed(input, options), impl_->memory_limit, options);
   output.hidden_size = model.config.hidden_size;
   output.num_labels = model.config.num_labels;
   output.offsets.resize(input.ids.size() + 1);

@@ -19,6 +19,9 @@ std::unique_ptr<PipelineTokenizer> load_bert_vocab(const std::filesystem::path& 
   while (std::getline(in, line)) {
     // Trailing whitespace is not part of the token (HF trims line ends).
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+    // The same bound as tokenizer.json ids: a larger file is not a vocabulary.
+    if (id >= (1 << 24))
+      fail(ErrorKind::InvalidModel, vocab_file.filename().string() + ": more than 16777216 lines (tokens)");
     vocab.add(line, id++);
   }
   if (id == 0) fail(ErrorKind::InvalidModel, vocab_file.filename().string() + ": the vocabulary is empty");

@@ -19,6 +19,13 @@ namespace {
 
 using Json = nlohmann::json;
 
+// Limits a hostile file cannot get past. Real vocabularies stay under ~1M tokens (the largest
+// known are ~260k) and real padding/truncation lengths are a few thousand; a larger value would
+// only make packformer allocate the vocabulary table or the padded encoding before failing.
+constexpr int64_t kMaxTokenId = (1 << 24) - 1;
+constexpr int64_t kMaxPaddingLength = 1 << 20;
+constexpr uint64_t kMaxTokenizerJsonBytes = 512ull << 20;
+
 // Field access that reports "<file>: <path>: expected ..." on any mismatch.
 class Reader {
  public:
@@ -57,6 +64,8 @@ class Reader {
   }
   int64_t integer(const Json& value, const std::string& path) const {
     if (!value.is_number_integer()) error(path, "expected an integer");
+    if (value.is_number_unsigned() && value.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+      error(path, "integer out of range");
     return value.get<int64_t>();
   }
   int64_t integer_or(const Json& parent, const std::string& key, const std::string& path, int64_t fallback) const {
@@ -64,9 +73,16 @@ class Reader {
     if (it == parent.end() || it->is_null()) return fallback;
     return integer(*it, path);
   }
+  // An integer in [min, max], or `fallback` when absent.
+  int64_t bounded_or(const Json& parent, const std::string& key, const std::string& path, int64_t fallback,
+                     int64_t min, int64_t max) const {
+    const int64_t v = integer_or(parent, key, path, fallback);
+    if (v < min || v > max) error(path, "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+    return v;
+  }
   int32_t id(const Json& value, const std::string& path) const {
     const int64_t v = integer(value, path);
-    if (v < 0 || v > INT32_MAX) error(path, "expected a token id (0 .. 2^31-1)");
+    if (v < 0 || v > kMaxTokenId) error(path, "expected a token id (0 .. " + std::to_string(kMaxTokenId) + ")");
     return static_cast<int32_t>(v);
   }
   char32_t single_char(const Json& parent, const std::string& key, const std::string& path, char32_t fallback) const {
@@ -226,7 +242,8 @@ std::unique_ptr<Model> read_model(const Reader& r, const Json& model) {
     return std::make_unique<WordPieceModel>(
         read_vocab_object(r, model, path), r.string_or(model, "unk_token", path + ".unk_token", "[UNK]"),
         r.string_or(model, "continuing_subword_prefix", path + ".continuing_subword_prefix", "##"),
-        static_cast<size_t>(r.integer_or(model, "max_input_chars_per_word", path + ".max_input_chars_per_word", 100)));
+        static_cast<size_t>(r.bounded_or(model, "max_input_chars_per_word", path + ".max_input_chars_per_word", 100, 0,
+                                         INT64_MAX)));
   }
   if (type == "BPE") {
     BpeOptions options;
@@ -259,6 +276,8 @@ std::unique_ptr<Model> read_model(const Reader& r, const Json& model) {
   }
   if (type == "Unigram") {
     const Json& vocab_json = r.array(model, "vocab", path + ".vocab");
+    if (vocab_json.size() > static_cast<size_t>(kMaxTokenId) + 1)
+      r.error(path + ".vocab", "more than " + std::to_string(kMaxTokenId + 1) + " pieces");
     std::vector<std::pair<std::string, double>> pieces;
     pieces.reserve(vocab_json.size());
     for (size_t i = 0; i < vocab_json.size(); ++i) {
@@ -300,14 +319,14 @@ std::unique_ptr<PostProcessor> read_post_processor(const Reader& r, const Json& 
       TemplatePiece piece;
       if (item.contains("Sequence")) {
         piece.is_sequence = true;
-        piece.type_id = static_cast<int32_t>(r.integer_or(item["Sequence"], "type_id", where + ".Sequence.type_id", 0));
+        piece.type_id = static_cast<int32_t>(r.bounded_or(item["Sequence"], "type_id", where + ".Sequence.type_id", 0, 0, INT32_MAX));
       } else if (item.contains("SpecialToken")) {
         const Json& special = item["SpecialToken"];
         const std::string name = r.string(special, "id", where + ".SpecialToken.id");
         auto found = specials.find(name);
         if (found == specials.end()) r.error(where + ".SpecialToken.id", "'" + name + "' is not in special_tokens");
         piece.special_ids = found->second;
-        piece.type_id = static_cast<int32_t>(r.integer_or(special, "type_id", where + ".SpecialToken.type_id", 0));
+        piece.type_id = static_cast<int32_t>(r.bounded_or(special, "type_id", where + ".SpecialToken.type_id", 0, 0, INT32_MAX));
       } else {
         r.error(where, "expected {\"Sequence\": ...} or {\"SpecialToken\": ...}");
       }
@@ -351,8 +370,8 @@ std::unique_ptr<Decoder> read_decoder(const Reader& r, const Json& value, const 
   if (type == "Fuse") return std::make_unique<FuseDecoder>();
   if (type == "Strip")
     return std::make_unique<StripDecoder>(r.single_char(value, "content", path + ".content", ' '),
-                                          static_cast<size_t>(r.integer_or(value, "start", path + ".start", 0)),
-                                          static_cast<size_t>(r.integer_or(value, "stop", path + ".stop", 0)));
+                                          static_cast<size_t>(r.bounded_or(value, "start", path + ".start", 0, 0, INT64_MAX)),
+                                          static_cast<size_t>(r.bounded_or(value, "stop", path + ".stop", 0, 0, INT64_MAX)));
   if (type == "Replace") {
     auto [literal, regex] = read_pattern(r, value, path);
     return std::make_unique<ReplaceDecoder>(std::make_unique<ReplaceNormalizer>(
@@ -410,7 +429,7 @@ std::optional<TruncationSettings> read_truncation(const Reader& r, const Json& r
   if (it == root.end() || it->is_null()) return std::nullopt;
   if (!it->is_object()) r.error("truncation", "expected an object or null");
   TruncationSettings settings;
-  settings.max_length = static_cast<size_t>(r.integer_or(*it, "max_length", "truncation.max_length", 512));
+  settings.max_length = static_cast<size_t>(r.bounded_or(*it, "max_length", "truncation.max_length", 512, 0, INT64_MAX));
   settings.side = r.string_or(*it, "direction", "truncation.direction", "Right") == "Left" ? TruncationSide::Left
                                                                                           : TruncationSide::Right;
   return settings;
@@ -423,11 +442,12 @@ std::optional<PaddingSettings> read_padding(const Reader& r, const Json& root) {
   const Json& p = *it;
   PaddingSettings settings;
   if (auto s = p.find("strategy"); s != p.end() && s->is_object() && s->contains("Fixed"))
-    settings.length = static_cast<size_t>(r.integer((*s)["Fixed"], "padding.strategy.Fixed"));
-  settings.pad_to_multiple_of = static_cast<size_t>(r.integer_or(p, "pad_to_multiple_of", "padding.pad_to_multiple_of", 0));
+    settings.length = static_cast<size_t>(r.bounded_or(*s, "Fixed", "padding.strategy.Fixed", 0, 0, kMaxPaddingLength));
+  settings.pad_to_multiple_of =
+      static_cast<size_t>(r.bounded_or(p, "pad_to_multiple_of", "padding.pad_to_multiple_of", 0, 0, kMaxPaddingLength));
   settings.left = r.string_or(p, "direction", "padding.direction", "Right") == "Left";
-  settings.pad_id = static_cast<int32_t>(r.integer_or(p, "pad_id", "padding.pad_id", 0));
-  settings.pad_type_id = static_cast<int32_t>(r.integer_or(p, "pad_type_id", "padding.pad_type_id", 0));
+  settings.pad_id = static_cast<int32_t>(r.bounded_or(p, "pad_id", "padding.pad_id", 0, 0, kMaxTokenId));
+  settings.pad_type_id = static_cast<int32_t>(r.bounded_or(p, "pad_type_id", "padding.pad_type_id", 0, 0, INT32_MAX));
   return settings;
 }
 
@@ -458,6 +478,10 @@ std::unique_ptr<PipelineTokenizer> load_tokenizer_json(std::string_view json_tex
 std::unique_ptr<PipelineTokenizer> load_tokenizer_json_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(ErrorKind::Io, "cannot open tokenizer file '" + path.string() + "'");
+  std::error_code ec;
+  if (const auto size = std::filesystem::file_size(path, ec); !ec && size > kMaxTokenizerJsonBytes)
+    fail(ErrorKind::InvalidModel, path.string() + ": " + std::to_string(size) + " bytes is more than the " +
+                                      std::to_string(kMaxTokenizerJsonBytes >> 20) + " MiB a tokenizer.json may have");
   std::stringstream buffer;
   buffer << in.rdbuf();
   return load_tokenizer_json(buffer.str(), path.filename().string());

@@ -156,6 +156,36 @@ TEST_F(SafetensorsErrors, ShapeProductOverflows) {
               AllOf(HasSubstr("tensor 'w'"), HasSubstr("overflows")));
 }
 
+// Found while writing the fuzz targets: [2^62, 2, 0] has zero elements, but its running
+// product passed 2^63 before the zero, so element_count() overflowed int64 (undefined
+// behaviour). Every partial product must now fit, as the reference implementation requires.
+TEST_F(SafetensorsErrors, ShapeOverflowsBeforeAZeroDimension) {
+  EXPECT_THAT(error_for(R"({"w": {"dtype": "U8", "shape": [4611686018427387904, 2, 0], "data_offsets": [0, 0]}})", ""),
+              AllOf(HasSubstr("tensor 'w'"), HasSubstr("overflows")));
+  EXPECT_THAT(error_for(R"({"w": {"dtype": "F32", "shape": [2305843009213693952, 0], "data_offsets": [0, 0]}})", ""),
+              AllOf(HasSubstr("tensor 'w'"), HasSubstr("overflows")));
+  // A zero first is fine: nothing is multiplied past it.
+  write_safetensors(file_, R"({"w": {"dtype": "U8", "shape": [0, 4611686018427387904, 2], "data_offsets": [0, 0]}})", "");
+  EXPECT_EQ(SafetensorsFile(file_).find("w")->element_count(), 0);
+}
+
+// The in-memory entry point (used by the fuzz target) runs exactly the file checks.
+TEST_F(SafetensorsErrors, InMemoryBytesGetTheSameChecks) {
+  const std::string whole = read_file(tiny_model("tiny-bert") / "model.safetensors");
+  const auto* bytes = reinterpret_cast<const uint8_t*>(whole.data());
+  const SafetensorsFile file = SafetensorsFile::from_memory(bytes, whole.size(), "in-memory");
+  EXPECT_EQ(file.tensors().size(), SafetensorsFile(tiny_model("tiny-bert") / "model.safetensors").tensors().size());
+  for (size_t cut : {size_t{5}, size_t{100}, whole.size() - 1}) {
+    try {
+      SafetensorsFile::from_memory(bytes, cut, "in-memory");
+      ADD_FAILURE() << "a cut at " << cut << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::InvalidModel);
+      EXPECT_THAT(e.what(), HasSubstr("in-memory: "));
+    }
+  }
+}
+
 TEST_F(SafetensorsErrors, TooManyDimensions) {
   EXPECT_THAT(error_for(R"({"w": {"dtype": "U8", "shape": [1,1,1,1,1,1,1,1,16], "data_offsets": [0, 16]}})", k16Bytes),
               AllOf(HasSubstr("tensor 'w'"), HasSubstr("more than 8 dimensions")));

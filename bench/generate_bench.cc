@@ -1,0 +1,72 @@
+// Times packformer's generation for bench/generate/run: loads a model folder once, then runs
+// the same generate call `--warmup` times untimed and `--iterations` times timed, and prints
+// JSON {"seconds": [...], "outputs": [[new ids of prompt 0], ...]} (best sequence per prompt).
+// EOS never stops a sequence (every engine of the benchmark generates exactly
+// --max-new-tokens tokens), so the work is the same for every engine.
+//   generate_bench --model DIR --prompts FILE.jsonl [--num-beams B] [--max-new-tokens N]
+//                  [--warmup W] [--iterations I] [--threads T]
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "packformer/error.h"
+#include "packformer/generator.h"
+
+namespace {
+
+std::vector<std::vector<int32_t>> read_prompts(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw packformer::Error(packformer::ErrorKind::InvalidInput, path + ": cannot open");
+  std::vector<std::vector<int32_t>> prompts;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) prompts.push_back(nlohmann::json::parse(line).get<std::vector<int32_t>>());
+  }
+  return prompts;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"packformer generation timing for bench/generate/run"};
+  std::string model, prompts_file;
+  packformer::GenerationOptions options;
+  options.max_new_tokens = 64;
+  int warmup = 1, iterations = 5, threads = 0;
+  app.add_option("--model", model, "model folder")->required();
+  app.add_option("--prompts", prompts_file, "one JSON array of prompt ids per line")->required();
+  app.add_option("--num-beams", options.num_beams, "beam size (1 = greedy)");
+  app.add_option("--max-new-tokens", options.max_new_tokens, "new tokens per sequence");
+  app.add_option("--warmup", warmup, "untimed calls first");
+  app.add_option("--iterations", iterations, "timed calls");
+  app.add_option("--threads", threads, "threads (default: all cores)");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    packformer::GeneratorLoadOptions load;
+    load.threads = threads;
+    load.load_tokenizer = false;
+    auto generator = packformer::Generator::load(model, load);
+    const auto prompts = read_prompts(prompts_file);
+    options.eos_token_ids = std::vector<int32_t>{};  // no stop token: exactly max_new_tokens
+    packformer::GeneratedIds out;
+    for (int i = 0; i < warmup; ++i) out = generator->generate(prompts, options);
+    nlohmann::json seconds = nlohmann::json::array();
+    for (int i = 0; i < iterations; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      out = generator->generate(prompts, options);
+      seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+    nlohmann::json outputs = nlohmann::json::array();
+    for (const auto& sequences : out) outputs.push_back(sequences.at(0));
+    std::printf("%s\n", nlohmann::json{{"seconds", seconds}, {"outputs", outputs}}.dump().c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

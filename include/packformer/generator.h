@@ -1,0 +1,96 @@
+// Text generation with decoder models (today: GPT-2), as transformers' `generate` does it:
+// greedy search, sampling (temperature, top-k, top-p, repetition penalty, seeded) and beam
+// search (length penalty, early stopping, several returned sequences, no-repeat n-grams).
+// Prompts of different lengths are prefilled packed (no padding is computed); the KV cache
+// is allocated once per call, for every row at its maximum length.
+//
+//   auto generator = packformer::Generator::load("tiny-gpt2");
+//   packformer::GenerationOptions options;
+//   options.max_new_tokens = 32;
+//   auto texts = generator->generate_text({"Hello"}, options);
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace packformer {
+
+class Tokenizer;
+
+// transformers' `early_stopping`: False, True or "never".
+enum class EarlyStopping {
+  Heuristic,  // False: stop a prompt once no running beam can beat the finished ones (at the current length)
+  Stop,       // True: stop a prompt once num_beams sequences have finished
+  Never,      // "never": the canonical bound (at the maximum length when length_penalty > 0)
+};
+
+struct GenerationOptions {
+  int64_t max_new_tokens = 20;
+  // Sampling. Defaults as transformers' GenerationConfig: top_k 50 applies when sampling.
+  bool do_sample = false;
+  float temperature = 1.0f;
+  int64_t top_k = 50;  // 0 = off
+  float top_p = 1.0f;  // 1 = off
+  uint64_t seed = 0;   // same seed, same options, same prompts: same tokens
+  // Applies to greedy, sampling and beam search; counts the prompt's tokens too.
+  float repetition_penalty = 1.0f;
+  int64_t no_repeat_ngram_size = 0;  // 0 = off
+  // Beam search (num_beams > 1).
+  int64_t num_beams = 1;
+  float length_penalty = 1.0f;
+  EarlyStopping early_stopping = EarlyStopping::Heuristic;
+  // Sequences returned per prompt: <= num_beams with beam search; independent samples when
+  // sampling; 1 for greedy search.
+  int64_t num_return_sequences = 1;
+  // Generation stops at any of these; empty = the model folder's (generation_config.json,
+  // else config.json). The EOS token is part of the returned tokens, as in transformers.
+  std::optional<std::vector<int32_t>> eos_token_ids;
+};
+
+// Called for each generated token as soon as it is final: at every step for greedy search and
+// sampling, when a prompt's search has finished for beam search (the tokens of its best
+// sequence, in order). `sequence` counts the prompt's returned sequences.
+using TokenCallback = std::function<void(size_t prompt, size_t sequence, int32_t token)>;
+
+// Per prompt, its num_return_sequences sequences of new token ids (best first for beams).
+using GeneratedIds = std::vector<std::vector<std::vector<int32_t>>>;
+
+struct GeneratorLoadOptions {
+  int threads = 0;  // 0 = all cores. OpenMP threads are process-wide: the last value set wins.
+  bool load_tokenizer = true;
+};
+
+class Generator {
+ public:
+  // Loads a model folder (config.json, model.safetensors, tokenizer.json). Unsupported
+  // architectures (encoders, unknown model_type) are refused with an Unsupported error.
+  static std::unique_ptr<Generator> load(const std::filesystem::path& dir, const GeneratorLoadOptions& options = {});
+  ~Generator();
+
+  // Not reentrant: one call at a time per Generator (the cache is reused across calls).
+  GeneratedIds generate(const std::vector<std::vector<int32_t>>& prompts, const GenerationOptions& options,
+                        const TokenCallback& on_token = {});
+  // Texts in (tokenized as the folder's tokenizer does by default), texts out (the new
+  // tokens decoded, special tokens skipped); per prompt, num_return_sequences texts.
+  std::vector<std::vector<std::string>> generate_text(const std::vector<std::string>& texts,
+                                                      const GenerationOptions& options,
+                                                      const TokenCallback& on_token = {});
+
+  const Tokenizer& tokenizer() const;  // throws InvalidInput when loaded without one
+  std::string model_type() const;
+  int64_t vocab_size() const;
+  int64_t max_positions() const;
+  std::vector<int32_t> default_eos_token_ids() const;
+
+ private:
+  struct Impl;
+  explicit Generator(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace packformer

@@ -1,0 +1,32 @@
+// Attention of decoder queries over a KV cache: each query reads the first `key_count` keys
+// and values of one cache row. Causal prefill is this with key_count = position + 1 (the
+// prompt's keys are written to the cache first); a decode step is one query per row with
+// key_count = the row's length. Keys are folded in tiles with an online softmax, so no score
+// buffer exists and nothing is allocated.
+#pragma once
+
+#include <cstdint>
+
+namespace packformer {
+
+struct CachedAttentionArgs {
+  const float* q = nullptr;  // query rows, [heads * head_dim] each
+  int64_t q_stride = 0;      // floats between query rows
+  float* out = nullptr;      // output rows, [heads * head_dim] each
+  int64_t out_stride = 0;
+  const float* k_cache = nullptr;  // [cache rows][positions][heads * head_dim]
+  const float* v_cache = nullptr;  // same layout as k_cache
+  int64_t cache_row_stride = 0;    // floats between cache rows (positions * heads * head_dim)
+  int64_t heads = 0, head_dim = 0;
+  float scale = 1.0f;
+  int64_t queries = 0;
+  const int64_t* cache_row = nullptr;  // cache row read by query i
+  const int64_t* key_count = nullptr;  // keys 0 .. key_count[i) are attended by query i (>= 1)
+};
+
+// Largest head size supported.
+constexpr int64_t kMaxDecoderHeadDim = 256;
+
+void cached_attention(const CachedAttentionArgs& args);
+
+}  // namespace packformer

@@ -1,0 +1,153 @@
+// GPT-2: config.json fields and weights (GPT2LMHeadModel's "transformer." names or GPT2Model's
+// bare ones). The forward pass and the KV cache live in gpt2_forward.cc.
+#include "models/gpt2.h"
+
+#include "loader/weight_store.h"
+#include "models/gpt2_internal.h"
+#include "packformer/error.h"
+
+namespace packformer {
+namespace {
+
+constexpr int64_t kMaxDim = 1 << 16;
+constexpr int64_t kMaxVocab = 1 << 22;
+constexpr int64_t kMaxPositions = 1 << 16;
+constexpr int64_t kMaxLayers = 256;
+
+// eos_token_id: an int, a list of ints, or null/absent.
+std::vector<int32_t> read_eos(const JsonFile& json, int64_t vocab_size) {
+  if (!json.has("eos_token_id")) return {};
+  const auto& value = json.root()["eos_token_id"];
+  std::vector<int32_t> ids;
+  const auto add = [&](const nlohmann::json& v) {
+    if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() >= vocab_size)
+      json.invalid("eos_token_id", "expected token ids in [0, " + std::to_string(vocab_size) + ")");
+    ids.push_back(static_cast<int32_t>(v.get<int64_t>()));
+  };
+  if (value.is_array()) {
+    for (const auto& v : value) add(v);
+  } else {
+    add(value);
+  }
+  return ids;
+}
+
+class Gpt2Weights {
+ public:
+  explicit Gpt2Weights(const std::filesystem::path& dir) : store_(dir) {}
+
+  // GPT2LMHeadModel prefixes the base model's names with "transformer."; GPT2Model does not.
+  std::string name(const std::string& base) const {
+    const std::string prefixed = "transformer." + base;
+    return store_.contains(prefixed) ? prefixed : base;
+  }
+  std::vector<float> get(const std::string& base, const std::vector<int64_t>& shape) const {
+    return store_.get(name(base), shape);
+  }
+  // A Conv1D weight stored [in, out], returned as [out, in] for the packed GEMM.
+  std::vector<float> conv1d_transposed(const std::string& base, int64_t in, int64_t out) const {
+    const std::vector<float> stored = get(base, {in, out});
+    std::vector<float> t(stored.size());
+    for (int64_t i = 0; i < in; ++i)
+      for (int64_t o = 0; o < out; ++o) t[o * in + i] = stored[i * out + o];
+    return t;
+  }
+  const WeightStore& store() const { return store_; }
+
+ private:
+  WeightStore store_;
+};
+
+}  // namespace
+
+bool is_gpt2(const std::string& model_type) { return model_type == "gpt2"; }
+
+Gpt2Config parse_gpt2_config(const JsonFile& json) {
+  Gpt2Config c;
+  c.vocab_size = json.get_int("vocab_size", 1, kMaxVocab);
+  c.n_embd = json.get_int("n_embd", 1, kMaxDim);
+  c.n_layer = json.get_int("n_layer", 1, kMaxLayers);
+  c.n_head = json.get_int("n_head", 1, kMaxDim);
+  c.n_positions = json.get_int("n_positions", 1, kMaxPositions);
+  c.n_inner = json.has("n_inner") ? json.get_int("n_inner", 1, 4 * kMaxDim) : 4 * c.n_embd;
+  c.layer_norm_epsilon = static_cast<float>(json.get_number("layer_norm_epsilon", 1e-5));
+  if (!(c.layer_norm_epsilon > 0.0f) || c.layer_norm_epsilon > 1.0f)
+    json.invalid("layer_norm_epsilon", "expected a small positive number");
+  c.activation = activation_from_name(json.get_string("activation_function", "gelu_new"),
+                                      json.path().string() + ": field 'activation_function'");
+  if (c.n_embd % c.n_head != 0)
+    json.invalid("n_embd", "must be a multiple of n_head (" + std::to_string(c.n_head) + ")");
+  c.scale_attn_weights = json.get_bool("scale_attn_weights", true);
+  c.scale_attn_by_inverse_layer_idx = json.get_bool("scale_attn_by_inverse_layer_idx", false);
+  if (json.get_bool("add_cross_attention", false))
+    fail(ErrorKind::Unsupported, json.path().string() + ": field 'add_cross_attention': GPT-2 with cross-attention "
+                                                         "is not supported");
+  c.eos_token_ids = read_eos(json, c.vocab_size);
+  c.bos_token_id = static_cast<int32_t>(json.get_int("bos_token_id", 0, c.vocab_size - 1, -1));
+  // generation_config.json, when present, is what transformers' generate() uses.
+  const auto generation_path = json.path().parent_path() / "generation_config.json";
+  if (std::filesystem::exists(generation_path)) {
+    const JsonFile generation(generation_path);
+    if (generation.has("eos_token_id")) c.eos_token_ids = read_eos(generation, c.vocab_size);
+  }
+  return c;
+}
+
+Gpt2Model::Gpt2Model(const std::filesystem::path& dir, const JsonFile& config_json)
+    : config_(parse_gpt2_config(config_json)) {
+  const Gpt2Config& c = config_;
+  const Gpt2Weights w(dir);
+  const int64_t n = c.n_embd;
+  wte_ = w.get("wte.weight", {c.vocab_size, n});
+  wpe_ = w.get("wpe.weight", {c.n_positions, n});
+  for (int64_t i = 0; i < c.n_layer; ++i) {
+    const std::string p = "h." + std::to_string(i) + ".";
+    layers_.push_back(Layer{
+        w.get(p + "ln_1.weight", {n}),
+        w.get(p + "ln_1.bias", {n}),
+        PackedLinear(w.conv1d_transposed(p + "attn.c_attn.weight", n, 3 * n), w.get(p + "attn.c_attn.bias", {3 * n}),
+                     n, 3 * n, Epilogue::Bias),
+        PackedLinear(w.conv1d_transposed(p + "attn.c_proj.weight", n, n), w.get(p + "attn.c_proj.bias", {n}), n, n,
+                     Epilogue::BiasResidual),
+        w.get(p + "ln_2.weight", {n}),
+        w.get(p + "ln_2.bias", {n}),
+        PackedLinear(w.conv1d_transposed(p + "mlp.c_fc.weight", n, c.n_inner), w.get(p + "mlp.c_fc.bias", {c.n_inner}),
+                     n, c.n_inner, Epilogue::BiasActivation, c.activation),
+        PackedLinear(w.conv1d_transposed(p + "mlp.c_proj.weight", c.n_inner, n), w.get(p + "mlp.c_proj.bias", {n}),
+                     c.n_inner, n, Epilogue::BiasResidual),
+    });
+  }
+  ln_f_gamma_ = w.get("ln_f.weight", {n});
+  ln_f_beta_ = w.get("ln_f.bias", {n});
+  // The LM head is tied to wte unless the config unties it and the checkpoint has its own.
+  const bool tied = config_json.get_bool("tie_word_embeddings", true);
+  const bool own_head = !tied && w.store().contains("lm_head.weight");
+  if (!tied && !own_head)
+    fail(ErrorKind::InvalidModel, dir.string() + ": config.json sets tie_word_embeddings false but the checkpoint "
+                                                 "has no 'lm_head.weight'");
+  const std::vector<float> head = own_head ? w.store().get("lm_head.weight", {c.vocab_size, n}) : wte_;
+  lm_head_ = std::make_unique<PackedLinear>(head, std::vector<float>(static_cast<size_t>(c.vocab_size), 0.0f), n,
+                                            c.vocab_size, Epilogue::Bias);
+  ws_ = std::make_unique<Workspace>();
+}
+
+Gpt2Model::~Gpt2Model() = default;
+
+void Gpt2Model::check_prompt(const std::vector<int32_t>& prompt, int64_t max_new_tokens, size_t index) const {
+  const auto where = [index] { return "prompt " + std::to_string(index) + ": "; };
+  if (prompt.empty()) fail(ErrorKind::InvalidInput, where() + "has no tokens (GPT-2 needs at least one)");
+  const int64_t len = static_cast<int64_t>(prompt.size());
+  // The last generated token is never fed back, so a row holds len + max_new_tokens - 1 tokens.
+  if (len + max_new_tokens - 1 > config_.n_positions)
+    fail(ErrorKind::InvalidInput, where() + "has " + std::to_string(len) + " tokens; with " +
+                                      std::to_string(max_new_tokens) + " new tokens it needs " +
+                                      std::to_string(len + max_new_tokens - 1) + " positions but n_positions is " +
+                                      std::to_string(config_.n_positions));
+  for (size_t t = 0; t < prompt.size(); ++t)
+    if (prompt[t] < 0 || prompt[t] >= config_.vocab_size)
+      fail(ErrorKind::InvalidInput, where() + "token id " + std::to_string(prompt[t]) + " at position " +
+                                        std::to_string(t) + " is outside the vocabulary [0, " +
+                                        std::to_string(config_.vocab_size) + ")");
+}
+
+}  // namespace packformer

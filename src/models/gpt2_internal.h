@@ -1,0 +1,35 @@
+// Gpt2Model's per-layer weights and its workspace, shared by gpt2.cc (loading) and
+// gpt2_forward.cc (forward pass and KV cache).
+#pragma once
+
+#include <vector>
+
+#include "backends/cpu/packed_linear.h"
+#include "models/gpt2.h"
+
+namespace packformer {
+
+struct Gpt2Model::Layer {
+  std::vector<float> ln_1_gamma, ln_1_beta;
+  PackedLinear c_attn;  // [3 * n_embd, n_embd] after the Conv1D transpose: q | k | v
+  PackedLinear c_proj;  // bias + residual epilogue
+  std::vector<float> ln_2_gamma, ln_2_beta;
+  PackedLinear c_fc;         // bias + activation epilogue
+  PackedLinear mlp_c_proj;   // bias + residual epilogue
+};
+
+// Grown when a call needs more, never shrunk: a warm model allocates nothing.
+struct Gpt2Model::Workspace {
+  // Token rows of one forward call (prefill: every prompt token; step: one per live row).
+  std::vector<float> x, normed, qkv, context, x_mid, inner, last;
+  std::vector<int32_t> ids;
+  std::vector<int64_t> positions, cache_rows, key_counts, last_rows;
+  // The KV cache: [layer][cache row][position][n_embd] for keys and for values.
+  std::vector<float> k_cache, v_cache;
+  std::vector<int64_t> row_length;  // tokens held by each cache row
+  std::vector<float> staging;       // copy_rows: rows read before they are overwritten (sized there)
+  std::vector<int64_t> staged_length;
+  int64_t cache_rows_n = 0, cache_positions = 0, copies = 1;
+};
+
+}  // namespace packformer

@@ -1,0 +1,62 @@
+#include "models/memory_plan.h"
+
+#include <unistd.h>
+
+#include <limits>
+#include <string>
+
+#include "packformer/error.h"
+
+namespace packformer {
+namespace {
+
+constexpr uint64_t kSaturated = std::numeric_limits<uint64_t>::max();
+
+uint64_t mul(uint64_t a, uint64_t b) { return a != 0 && b > kSaturated / a ? kSaturated : a * b; }
+uint64_t add(uint64_t a, uint64_t b) { return b > kSaturated - a ? kSaturated : a + b; }
+
+std::string mib(uint64_t bytes) { return std::to_string(bytes / (1024 * 1024)) + " MiB"; }
+
+}  // namespace
+
+uint64_t batch_memory_bytes(const EncoderConfig& c, const BatchShape& s, const RunOptions& options) {
+  const uint64_t batch = static_cast<uint64_t>(s.batch), max_len = static_cast<uint64_t>(s.max_len);
+  const uint64_t total = static_cast<uint64_t>(s.total), h = static_cast<uint64_t>(c.hidden_size);
+  const uint64_t inner = static_cast<uint64_t>(c.intermediate_size), heads = static_cast<uint64_t>(c.num_heads);
+  const uint64_t padded_rows = mul(batch, max_len);
+  uint64_t floats = 0;
+  uint64_t int64s = 0;
+  if (options.path == ExecutionPath::Slow) {
+    // encoder_slow.cc: x, q, k, v, context, attention, attention_norm, ffn ([rows, hidden] each),
+    // intermediate [rows, intermediate], the [B, heads, T, T] scores and the [B, T] mask.
+    floats = add(mul(padded_rows, add(mul(8, h), inner)), mul(mul(mul(batch, heads), max_len), max_len));
+    floats = add(floats, padded_rows);
+  } else {
+    // fast_encoder.cc plan(): x, context, sum, x1 and qkv (3 x) [rows, hidden], intermediate.
+    const uint64_t rows = options.sparsity ? total : padded_rows;
+    floats = mul(rows, add(mul(7, h), inner));
+    int64s = mul(3, batch);  // row_start, query_rows, key_rows
+  }
+  floats = add(floats, mul(total, h));     // output.hidden_states
+  floats = add(floats, mul(mul(6, batch), h));  // heads: first tokens, pooler, dense, embeddings (upper bound)
+  floats = add(floats, mul(batch, static_cast<uint64_t>(c.num_labels)));
+  return add(mul(floats, sizeof(float)), mul(add(int64s, batch + 1), sizeof(int64_t)));
+}
+
+uint64_t default_memory_limit() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page_size = ::sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page_size <= 0) return kSaturated;
+  return mul(static_cast<uint64_t>(pages), static_cast<uint64_t>(page_size)) / 2;
+}
+
+void check_memory(uint64_t needed, uint64_t limit, const RunOptions& options) {
+  if (needed <= limit) return;
+  const char* path = options.path == ExecutionPath::Slow ? "the slow path" : options.sparsity ? "the fast path (packed)"
+                                                                                             : "the fast path (padded)";
+  fail(ErrorKind::OutOfMemory,
+       std::string("the batch needs ") + std::to_string(needed) + " bytes (" + mib(needed) + ") of activations on " +
+           path + " but at most " + std::to_string(limit) + " bytes (" + mib(limit) +
+           ") are allowed: use smaller batches or shorter inputs (--batch-size, --max-length), or raise --max-memory");
+}
+
+}  // namespace packformer

@@ -1,0 +1,7 @@
+// libFuzzer target: config.json parsing. See fuzz_targets.h; run with scripts/fuzz.
+#include "fuzz_targets.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  packformer::fuzz::config_json_input(data, size);
+  return 0;
+}

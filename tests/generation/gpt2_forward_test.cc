@@ -1,0 +1,172 @@
+// GPT-2's forward pass against transformers' logits (tests/data/golden/tiny-gpt2-logits),
+// packed prefill, KV-cache decode steps and cache row copies, and its loading errors.
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "generation_test_util.h"
+#include "loader/json_file.h"
+#include "models/gpt2.h"
+#include "packformer/error.h"
+
+namespace packformer::test {
+namespace {
+
+// fp32 on both sides; the golden logits have std 1.36 and |max| 5.67. The engine sums in
+// another order (packed GEMM panels, online softmax in the attention), which moves a logit by
+// a few ulps of the values it accumulates: measured max |diff| 3.6e-6, both for the packed
+// prefill (24,064 logits) and for the decode steps through the cache. 1e-4 leaves room for
+// other compilers / SIMD widths without hiding a real error (a wrong position or a missing
+// bias moves logits by > 1e-1).
+constexpr float kTolerance = 1e-4f;
+
+struct GoldenLogits {
+  std::vector<std::vector<int32_t>> prompts;
+  std::vector<float> logits;  // [sum of lengths, vocab]
+};
+
+GoldenLogits golden_logits() {
+  const Golden golden("tiny-gpt2-logits");
+  GoldenLogits g;
+  const auto ids = golden.ints("ids"), lengths = golden.ints("lengths");
+  size_t at = 0;
+  for (int64_t len : lengths) {
+    g.prompts.emplace_back(ids.begin() + at, ids.begin() + at + len);
+    at += static_cast<size_t>(len);
+  }
+  g.logits = golden.floats("logits");
+  return g;
+}
+
+std::unique_ptr<Gpt2Model> load_model(const std::filesystem::path& dir = tiny_gpt2()) {
+  const JsonFile config(dir / "config.json");
+  return std::make_unique<Gpt2Model>(dir, config);
+}
+
+TEST(Gpt2Forward, PackedPrefillMatchesTransformersAtEveryPosition) {
+  const GoldenLogits g = golden_logits();
+  auto model = load_model();
+  const std::vector<float> logits = model->forward_all(g.prompts);
+  ASSERT_EQ(logits.size(), g.logits.size());
+  const float diff = max_abs_diff(logits.data(), g.logits.data(), logits.size());
+  EXPECT_LE(diff, kTolerance);
+  std::printf("max |logit - transformers| over %zu values: %.3g\n", logits.size(), diff);
+}
+
+TEST(Gpt2Forward, DecodeStepsThroughTheCacheMatchTransformers) {
+  // Each prompt starts from its first token; the rest are fed one step at a time, rows
+  // dropping out as their prompt ends: every step's logits must be transformers' at that position.
+  const GoldenLogits g = golden_logits();
+  auto model = load_model();
+  const int64_t vocab = model->vocab_size();
+  std::vector<std::vector<int32_t>> firsts;
+  size_t longest = 0;
+  for (const auto& p : g.prompts) {
+    firsts.push_back({p[0]});
+    longest = std::max(longest, p.size());
+  }
+  std::vector<size_t> offset(g.prompts.size(), 0);
+  for (size_t p = 1; p < g.prompts.size(); ++p) offset[p] = offset[p - 1] + g.prompts[p - 1].size();
+
+  std::vector<float> logits(g.prompts.size() * vocab);
+  model->begin(firsts, 1, static_cast<int64_t>(longest), logits.data());
+  float worst = 0.0f;
+  for (size_t p = 0; p < g.prompts.size(); ++p)
+    EXPECT_LE(max_abs_diff(logits.data() + p * vocab, g.logits.data() + offset[p] * vocab, vocab), kTolerance);
+  for (size_t t = 1; t < longest; ++t) {
+    std::vector<int32_t> rows, tokens;
+    for (size_t p = 0; p < g.prompts.size(); ++p)
+      if (t < g.prompts[p].size()) {
+        rows.push_back(static_cast<int32_t>(p));
+        tokens.push_back(g.prompts[p][t]);
+      }
+    model->step(rows.data(), tokens.data(), static_cast<int64_t>(rows.size()), logits.data());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const float* expected = g.logits.data() + (offset[rows[i]] + t) * vocab;
+      const float diff = max_abs_diff(logits.data() + i * vocab, expected, vocab);
+      worst = std::max(worst, diff);
+      EXPECT_LE(diff, kTolerance) << "prompt " << rows[i] << " position " << t;
+    }
+  }
+  std::printf("max |logit - transformers| over the decode steps: %.3g\n", worst);
+}
+
+TEST(Gpt2Forward, CopyRowsMovesWholeCacheRows) {
+  // Two copies of a prompt take different tokens, swap rows, then take one more token: each
+  // row's logits must be those of the sequence it now holds (computed from scratch).
+  auto model = load_model();
+  const int64_t vocab = model->vocab_size();
+  const std::vector<int32_t> prompt = {17, 300, 5, 88};
+  std::vector<float> logits(3 * vocab);
+  model->begin({prompt, {9}}, 3, 4, logits.data());
+  const int32_t rows[] = {0, 1, 2}, tokens[] = {40, 41, 42};
+  model->step(rows, tokens, 3, logits.data());
+  const int32_t dst[] = {0, 1, 2}, src[] = {2, 0, 0};  // row 0 <- 2, rows 1 and 2 <- old row 0
+  model->copy_rows(dst, src, 3);
+  const int32_t next[] = {7, 8, 9};
+  model->step(rows, next, 3, logits.data());
+
+  const std::vector<std::vector<int32_t>> expected_sequences = {
+      {17, 300, 5, 88, 42, 7}, {17, 300, 5, 88, 40, 8}, {17, 300, 5, 88, 40, 9}};
+  auto reference = load_model();
+  for (size_t r = 0; r < 3; ++r) {
+    const std::vector<float> all = reference->forward_all({expected_sequences[r]});
+    EXPECT_LE(max_abs_diff(logits.data() + r * vocab, all.data() + 5 * vocab, vocab), kTolerance) << "row " << r;
+  }
+}
+
+// A copy of tiny-gpt2 with a modified config.json (or without a weight file).
+class BrokenGpt2 : public ::testing::Test {
+ protected:
+  std::filesystem::path copy_with(const std::function<void(nlohmann::json&)>& edit) {
+    const auto dir = tmp_.path() / "gpt2";
+    std::filesystem::create_directories(dir);
+    for (const auto& entry : std::filesystem::directory_iterator(tiny_gpt2()))
+      std::filesystem::copy_file(entry.path(), dir / entry.path().filename(),
+                                 std::filesystem::copy_options::overwrite_existing);
+    nlohmann::json config = nlohmann::json::parse(read_file(dir / "config.json"));
+    edit(config);
+    write_file(dir / "config.json", config.dump());
+    return dir;
+  }
+  TempDir tmp_;
+};
+
+void expect_error(const std::function<void()>& f, ErrorKind kind, const std::vector<std::string>& pieces) {
+  try {
+    f();
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+    for (const auto& piece : pieces) EXPECT_NE(std::string(e.what()).find(piece), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(BrokenGpt2, MissingOrBadConfigFieldsAreNamed) {
+  const auto no_embd = copy_with([](nlohmann::json& c) { c.erase("n_embd"); });
+  expect_error([&] { load_model(no_embd); }, ErrorKind::InvalidModel, {"config.json", "n_embd"});
+  const auto bad_heads = copy_with([](nlohmann::json& c) { c["n_head"] = 5; });
+  expect_error([&] { load_model(bad_heads); }, ErrorKind::InvalidModel, {"n_embd", "n_head"});
+  const auto bad_act = copy_with([](nlohmann::json& c) { c["activation_function"] = "swoosh"; });
+  expect_error([&] { load_model(bad_act); }, ErrorKind::Unsupported, {"activation_function", "swoosh"});
+}
+
+TEST_F(BrokenGpt2, WeightsThatDoNotMatchTheConfigAreNamed) {
+  // A config that promises more layers than the checkpoint holds.
+  const auto more_layers = copy_with([](nlohmann::json& c) { c["n_layer"] = 3; });
+  expect_error([&] { load_model(more_layers); }, ErrorKind::InvalidModel, {"h.2."});
+  const auto wider = copy_with([](nlohmann::json& c) { c["n_positions"] = 256; });
+  expect_error([&] { load_model(wider); }, ErrorKind::InvalidModel, {"wpe.weight"});
+}
+
+TEST(Gpt2Forward, GeneratorRefusesEncodersAndUnknownArchitectures) {
+  expect_error([] { Generator::load(tiny_model("tiny-bert")); }, ErrorKind::Unsupported, {"model_type", "bert", "encoder"});
+  TempDir tmp;
+  write_file(tmp.path() / "config.json", R"({"model_type": "llama-ish"})");
+  expect_error([&] { Generator::load(tmp.path()); }, ErrorKind::Unsupported, {"llama-ish", "gpt2"});
+  expect_error([] { Generator::load(data_dir() / "no-such-model"); }, ErrorKind::InvalidModel, {"no-such-model"});
+}
+
+}  // namespace
+}  // namespace packformer::test
