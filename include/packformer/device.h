@@ -17,12 +17,12 @@ struct Device {
 // "cpu", "cuda" (= cuda:0) or "cuda:N". Throws InvalidInput naming the accepted forms.
 Device parse_device(const std::string& text);
 
-enum class DType { F32, F16, BF16 };
+enum class Precision { F32, F16, BF16 };
 
 // "fp32" | "fp16" | "bf16" (also "float32", "float16", "bfloat16"). Throws InvalidInput.
-DType parse_dtype(const std::string& text);
-const char* dtype_name(DType dtype);
-int dtype_bytes(DType dtype);
+Precision parse_precision(const std::string& text);
+const char* precision_name(Precision dtype);
+int precision_bytes(Precision dtype);
 
 // True when this build has the CUDA backend (CMake option PACKFORMER_CUDA).
 bool cuda_built();

@@ -23,22 +23,22 @@ Device parse_device(const std::string& text) {
   return {DeviceKind::Cuda, std::stoi(digits)};
 }
 
-DType parse_dtype(const std::string& text) {
-  if (text == "fp32" || text == "float32") return DType::F32;
-  if (text == "fp16" || text == "float16") return DType::F16;
-  if (text == "bf16" || text == "bfloat16") return DType::BF16;
+Precision parse_precision(const std::string& text) {
+  if (text == "fp32" || text == "float32") return Precision::F32;
+  if (text == "fp16" || text == "float16") return Precision::F16;
+  if (text == "bf16" || text == "bfloat16") return Precision::BF16;
   fail(ErrorKind::InvalidInput, "dtype '" + text + "' is not one of: fp32, fp16, bf16");
 }
 
-const char* dtype_name(DType dtype) {
+const char* precision_name(Precision dtype) {
   switch (dtype) {
-    case DType::F32: return "fp32";
-    case DType::F16: return "fp16";
-    case DType::BF16: return "bf16";
+    case Precision::F32: return "fp32";
+    case Precision::F16: return "fp16";
+    case Precision::BF16: return "bf16";
   }
   return "?";
 }
 
-int dtype_bytes(DType dtype) { return dtype == DType::F32 ? 4 : 2; }
+int precision_bytes(Precision dtype) { return dtype == Precision::F32 ? 4 : 2; }
 
 }  // namespace packformer

@@ -19,7 +19,7 @@ int cuda_device_count(std::string* reason) {
   return 0;
 }
 
-std::unique_ptr<DeviceEncoder> make_cuda_encoder(const EncoderModel&, int, DType) {
+std::unique_ptr<DeviceEncoder> make_cuda_encoder(const EncoderModel&, int, Precision) {
   fail(ErrorKind::Unsupported, std::string("--device cuda: ") + kNotBuilt);
 }
 

@@ -27,6 +27,6 @@ class DeviceEncoder {
 
 // Uploads the model's weights, converted once to `dtype`. Throws Unsupported when packformer
 // was built without CUDA, InvalidInput when the device does not exist.
-std::unique_ptr<DeviceEncoder> make_cuda_encoder(const EncoderModel& model, int device_index, DType dtype);
+std::unique_ptr<DeviceEncoder> make_cuda_encoder(const EncoderModel& model, int device_index, Precision dtype);
 
 }  // namespace packformer

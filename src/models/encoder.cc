@@ -97,9 +97,9 @@ std::unique_ptr<Encoder> Encoder::load(const std::filesystem::path& dir, const E
   if (options.threads > 0) omp_set_num_threads(options.threads);
   // Options are checked before the (possibly large) model is read.
   const Device device = parse_device(options.device);
-  const DType dtype = parse_dtype(options.dtype);
-  if (device.kind == DeviceKind::Cpu && dtype != DType::F32)
-    fail(ErrorKind::InvalidInput, std::string("dtype ") + dtype_name(dtype) +
+  const Precision dtype = parse_precision(options.dtype);
+  if (device.kind == DeviceKind::Cpu && dtype != Precision::F32)
+    fail(ErrorKind::InvalidInput, std::string("dtype ") + precision_name(dtype) +
                                       " needs a CUDA device (--device cuda): the CPU paths compute in fp32");
   if (device.kind == DeviceKind::Cuda) {
     std::string reason;

@@ -80,6 +80,8 @@ struct Geometry {
   int64_t layers, hidden, heads, intermediate, max_positions;
   const char* act;
 };
+// ctest's test names then carry the geometry's name instead of the struct's bytes.
+void PrintTo(const Geometry& g, std::ostream* os) { *os << g.name; }
 
 // Odd head sizes, one head, every activation path (erf GELU as its own pass, tanh GELU and
 // ReLU fused into the GEMM), head sizes past 80 (attention's shared memory above 48 KiB) and
@@ -158,6 +160,7 @@ struct HalfGeometry {
   const char* name;
   int64_t hidden, heads, max_positions;
 };
+void PrintTo(const HalfGeometry& g, std::ostream* os) { *os << g.name; }
 const HalfGeometry kHalfGeometries[] = {{"d32", 128, 4, 150}, {"d64", 128, 2, 200}, {"d128", 256, 2, 140}};
 
 class CudaHalfAttention : public ::testing::TestWithParam<HalfGeometry> {};

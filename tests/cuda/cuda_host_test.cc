@@ -41,14 +41,14 @@ TEST(DeviceParsing, RejectsOtherNamesWithTheAcceptedForms) {
 }
 
 TEST(DtypeParsing, NamesAndSizes) {
-  EXPECT_EQ(parse_dtype("fp32"), DType::F32);
-  EXPECT_EQ(parse_dtype("float16"), DType::F16);
-  EXPECT_EQ(parse_dtype("bf16"), DType::BF16);
-  EXPECT_STREQ(dtype_name(DType::BF16), "bf16");
-  EXPECT_EQ(dtype_bytes(DType::F32), 4);
-  EXPECT_EQ(dtype_bytes(DType::F16), 2);
-  EXPECT_THROW(parse_dtype("fp8"), Error);
-  EXPECT_THROW(parse_dtype("half"), Error);
+  EXPECT_EQ(parse_precision("fp32"), Precision::F32);
+  EXPECT_EQ(parse_precision("float16"), Precision::F16);
+  EXPECT_EQ(parse_precision("bf16"), Precision::BF16);
+  EXPECT_STREQ(precision_name(Precision::BF16), "bf16");
+  EXPECT_EQ(precision_bytes(Precision::F32), 4);
+  EXPECT_EQ(precision_bytes(Precision::F16), 2);
+  EXPECT_THROW(parse_precision("fp8"), Error);
+  EXPECT_THROW(parse_precision("half"), Error);
 }
 
 // Checks that `bits` encodes the representable value nearest to x, a tie going to the even

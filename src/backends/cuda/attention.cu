@@ -125,7 +125,7 @@ void launch(const AttentionLaunch& a, cudaStream_t stream) {
 
 }  // namespace
 
-void launch_attention_varlen(DType dtype, const AttentionLaunch& args, cudaStream_t stream) {
+void launch_attention_varlen(Precision dtype, const AttentionLaunch& args, cudaStream_t stream) {
   if (args.head_dim < 1 || args.head_dim > kCudaMaxHeadDim)
     fail(ErrorKind::Unsupported, "CUDA attention supports head sizes 1.." + std::to_string(kCudaMaxHeadDim) + ", not " +
                                      std::to_string(args.head_dim));

@@ -170,10 +170,10 @@ bool launch_for_head_dim(const AttentionLaunch& a, cudaStream_t stream) {
 
 }  // namespace
 
-bool launch_attention_varlen_mma(DType dtype, const AttentionLaunch& args, cudaStream_t stream) {
+bool launch_attention_varlen_mma(Precision dtype, const AttentionLaunch& args, cudaStream_t stream) {
   bool launched = false;
-  if (dtype == DType::F16) launched = launch_for_head_dim<__half>(args, stream);
-  else if (dtype == DType::BF16) launched = launch_for_head_dim<__nv_bfloat16>(args, stream);
+  if (dtype == Precision::F16) launched = launch_for_head_dim<__half>(args, stream);
+  else if (dtype == Precision::BF16) launched = launch_for_head_dim<__nv_bfloat16>(args, stream);
   if (launched) PF_CUDA_CHECK_LAUNCH("attention_varlen_mma");
   return launched;
 }

@@ -1,5 +1,5 @@
 // Device-side helpers shared by the kernels: fp32 <-> storage-type conversions, a block-wide
-// sum, and the dispatch from a runtime DType to the storage type.
+// sum, and the dispatch from a runtime Precision to the storage type.
 #pragma once
 
 #include <cuda_bf16.h>
@@ -47,17 +47,17 @@ __device__ __forceinline__ float block_sum(float value) {
 // Runs BODY with T bound to the storage type of `dtype`.
 #define PF_DISPATCH_DTYPE(dtype, T, ...)               \
   switch (dtype) {                                     \
-    case ::packformer::DType::F32: {                   \
+    case ::packformer::Precision::F32: {                   \
       using T = float;                                 \
       __VA_ARGS__;                                     \
       break;                                           \
     }                                                  \
-    case ::packformer::DType::F16: {                   \
+    case ::packformer::Precision::F16: {                   \
       using T = __half;                                \
       __VA_ARGS__;                                     \
       break;                                           \
     }                                                  \
-    case ::packformer::DType::BF16: {                  \
+    case ::packformer::Precision::BF16: {                  \
       using T = __nv_bfloat16;                         \
       __VA_ARGS__;                                     \
       break;                                           \

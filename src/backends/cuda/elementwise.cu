@@ -40,7 +40,7 @@ __global__ void gather_rows_kernel(const T* x, int64_t hidden, const int32_t* so
 
 }  // namespace
 
-void launch_bias_activation(DType dtype, void* y, const void* bias, int64_t rows, int64_t cols, Activation activation,
+void launch_bias_activation(Precision dtype, void* y, const void* bias, int64_t rows, int64_t cols, Activation activation,
                             cudaStream_t stream) {
   const int64_t total = rows * cols;
   if (total == 0) return;
@@ -52,7 +52,7 @@ void launch_bias_activation(DType dtype, void* y, const void* bias, int64_t rows
   PF_CUDA_CHECK_LAUNCH("bias_activation");
 }
 
-void launch_gather_rows_to_float(DType dtype, const void* x, int64_t hidden, const int32_t* source_rows, int64_t rows,
+void launch_gather_rows_to_float(Precision dtype, const void* x, int64_t hidden, const int32_t* source_rows, int64_t rows,
                                  float* out, cudaStream_t stream) {
   if (rows == 0) return;
   PF_DISPATCH_DTYPE(dtype, T,

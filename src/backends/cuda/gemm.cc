@@ -9,11 +9,11 @@ namespace packformer::cuda {
 
 namespace {
 
-cudaDataType_t cuda_type(DType dtype) {
+cudaDataType_t cuda_type(Precision dtype) {
   switch (dtype) {
-    case DType::F32: return CUDA_R_32F;
-    case DType::F16: return CUDA_R_16F;
-    case DType::BF16: return CUDA_R_16BF;
+    case Precision::F32: return CUDA_R_32F;
+    case Precision::F16: return CUDA_R_16F;
+    case Precision::BF16: return CUDA_R_16BF;
   }
   return CUDA_R_32F;
 }
@@ -47,7 +47,7 @@ struct GemmRunner::Plan {
   }
 };
 
-GemmRunner::GemmRunner(const Context& context, DType dtype) : context_(context), dtype_(dtype) {}
+GemmRunner::GemmRunner(const Context& context, Precision dtype) : context_(context), dtype_(dtype) {}
 GemmRunner::~GemmRunner() = default;
 
 void GemmRunner::linear(const void* x, int64_t rows, const void* weight, const void* bias, int64_t in, int64_t out,
@@ -83,7 +83,7 @@ void GemmRunner::linear(const void* x, int64_t rows, const void* weight, const v
     cublasLtMatmulPreferenceDestroy(preference);
     PF_CUBLAS_CHECK(status);
     if (found == 0)
-      fail(ErrorKind::Unsupported, "cuBLASLt has no algorithm for a " + std::string(dtype_name(dtype_)) + " GEMM of " +
+      fail(ErrorKind::Unsupported, "cuBLASLt has no algorithm for a " + std::string(precision_name(dtype_)) + " GEMM of " +
                                        std::to_string(rows) + " x " + std::to_string(in) + " -> " + std::to_string(out));
     plan->algo = result.algo;
     it = plans_.emplace(key, std::move(plan)).first;

@@ -23,7 +23,7 @@ enum class GemmEpilogue {
 
 class GemmRunner {
  public:
-  GemmRunner(const Context& context, DType dtype);
+  GemmRunner(const Context& context, Precision dtype);
   ~GemmRunner();
   GemmRunner(const GemmRunner&) = delete;
   GemmRunner& operator=(const GemmRunner&) = delete;
@@ -35,7 +35,7 @@ class GemmRunner {
  private:
   struct Plan;
   const Context& context_;
-  DType dtype_;
+  Precision dtype_;
   std::map<std::tuple<int64_t, int64_t, int64_t, int>, std::unique_ptr<Plan>> plans_;
 };
 

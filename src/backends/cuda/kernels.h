@@ -16,18 +16,18 @@ namespace packformer::cuda {
 // out[r] = LayerNorm(word[ids[r]] + position[positions[r]] + type[type_ids[r]]) for each row;
 // rows whose id is -1 (padding rows of a padded batch) are written as zeros. `type_table` may
 // be null (a model without token types). gamma and beta are fp32.
-void launch_embed_layer_norm(DType dtype, const int32_t* ids, const int32_t* positions, const int32_t* type_ids,
+void launch_embed_layer_norm(Precision dtype, const int32_t* ids, const int32_t* positions, const int32_t* type_ids,
                              int64_t rows, int64_t hidden, const void* word_table, const void* position_table,
                              const void* type_table, const float* gamma, const float* beta, float eps, void* out,
                              cudaStream_t stream);
 
 // out = LayerNorm(y + bias + residual), row by row; out may alias residual.
-void launch_bias_residual_layer_norm(DType dtype, const void* y, const void* bias, const void* residual,
+void launch_bias_residual_layer_norm(Precision dtype, const void* y, const void* bias, const void* residual,
                                      const float* gamma, const float* beta, float eps, int64_t rows, int64_t hidden,
                                      void* out, cudaStream_t stream);
 
 // y = activation(y + bias) in place (bias may be null: activation only).
-void launch_bias_activation(DType dtype, void* y, const void* bias, int64_t rows, int64_t cols, Activation activation,
+void launch_bias_activation(Precision dtype, void* y, const void* bias, int64_t rows, int64_t cols, Activation activation,
                             cudaStream_t stream);
 
 // Multi-head self-attention over sequences laid out as rows of qkv = [q | k | v] (each
@@ -51,12 +51,12 @@ constexpr int kCudaMaxHeadDim = 256;
 // fp16 / bf16 with head size 32, 64 or 128 run on the tensor cores (attention_mma.cu), the
 // rest on the CUDA cores (attention.cu). PACKFORMER_CUDA_ATTENTION=simt forces the latter, so
 // tests can compare the two.
-void launch_attention_varlen(DType dtype, const AttentionLaunch& args, cudaStream_t stream);
+void launch_attention_varlen(Precision dtype, const AttentionLaunch& args, cudaStream_t stream);
 // The tensor-core kernel; returns false (launching nothing) where it does not apply.
-bool launch_attention_varlen_mma(DType dtype, const AttentionLaunch& args, cudaStream_t stream);
+bool launch_attention_varlen_mma(Precision dtype, const AttentionLaunch& args, cudaStream_t stream);
 
 // out[i] = float(x[source_rows[i]]) for i < rows: gathers the real rows, packed, in fp32.
-void launch_gather_rows_to_float(DType dtype, const void* x, int64_t hidden, const int32_t* source_rows, int64_t rows,
+void launch_gather_rows_to_float(Precision dtype, const void* x, int64_t hidden, const int32_t* source_rows, int64_t rows,
                                  float* out, cudaStream_t stream);
 
 }  // namespace packformer::cuda

@@ -57,7 +57,7 @@ __global__ void bias_residual_layer_norm_kernel(const T* y, const T* bias, const
 
 }  // namespace
 
-void launch_embed_layer_norm(DType dtype, const int32_t* ids, const int32_t* positions, const int32_t* type_ids,
+void launch_embed_layer_norm(Precision dtype, const int32_t* ids, const int32_t* positions, const int32_t* type_ids,
                              int64_t rows, int64_t hidden, const void* word_table, const void* position_table,
                              const void* type_table, const float* gamma, const float* beta, float eps, void* out,
                              cudaStream_t stream) {
@@ -70,7 +70,7 @@ void launch_embed_layer_norm(DType dtype, const int32_t* ids, const int32_t* pos
   PF_CUDA_CHECK_LAUNCH("embed_layer_norm");
 }
 
-void launch_bias_residual_layer_norm(DType dtype, const void* y, const void* bias, const void* residual,
+void launch_bias_residual_layer_norm(Precision dtype, const void* y, const void* bias, const void* residual,
                                      const float* gamma, const float* beta, float eps, int64_t rows, int64_t hidden,
                                      void* out, cudaStream_t stream) {
   if (rows == 0) return;

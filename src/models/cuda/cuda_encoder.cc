@@ -29,16 +29,16 @@ using cuda::GemmEpilogue;
 using cuda::PinnedBuffer;
 
 // Host fp32 -> device in `dtype`, converted once here (round to nearest even).
-DeviceBuffer upload(const std::vector<float>& values, DType dtype) {
-  DeviceBuffer buffer(values.size() * static_cast<size_t>(dtype_bytes(dtype)));
+DeviceBuffer upload(const std::vector<float>& values, Precision dtype) {
+  DeviceBuffer buffer(values.size() * static_cast<size_t>(precision_bytes(dtype)));
   if (values.empty()) return buffer;
-  if (dtype == DType::F32) {
+  if (dtype == Precision::F32) {
     PF_CUDA_CHECK(cudaMemcpy(buffer.data(), values.data(), values.size() * sizeof(float), cudaMemcpyHostToDevice));
     return buffer;
   }
   std::vector<uint16_t> converted(values.size());
   for (size_t i = 0; i < values.size(); ++i)
-    converted[i] = dtype == DType::F16 ? float_to_half(values[i]) : float_to_bfloat16(values[i]);
+    converted[i] = dtype == Precision::F16 ? float_to_half(values[i]) : float_to_bfloat16(values[i]);
   PF_CUDA_CHECK(cudaMemcpy(buffer.data(), converted.data(), converted.size() * sizeof(uint16_t), cudaMemcpyHostToDevice));
   return buffer;
 }
@@ -58,10 +58,10 @@ GemmEpilogue ffn_epilogue(Activation activation) {
 
 class CudaEncoder final : public DeviceEncoder {
  public:
-  CudaEncoder(const EncoderModel& model, int device, DType dtype)
+  CudaEncoder(const EncoderModel& model, int device, Precision dtype)
       : model_(model), context_(device), dtype_(dtype), gemm_(context_, dtype) {
     const EncoderWeights& w = model.weights;
-    const auto f32 = [](const std::vector<float>& v) { return upload(v, DType::F32); };
+    const auto f32 = [](const std::vector<float>& v) { return upload(v, Precision::F32); };
     word_ = upload(w.word_embeddings, dtype);
     position_ = upload(w.position_embeddings, dtype);
     type_ = upload(w.token_type_embeddings, dtype);
@@ -93,7 +93,7 @@ class CudaEncoder final : public DeviceEncoder {
   }
 
   std::string description() const override {
-    return "cuda:" + std::to_string(context_.device()) + " (" + context_.device_name() + "), " + dtype_name(dtype_);
+    return "cuda:" + std::to_string(context_.device()) + " (" + context_.device_name() + "), " + precision_name(dtype_);
   }
 
   void run(const EncoderInput& input, bool packed, EncoderOutput& output, Profiler* profiler) override;
@@ -110,7 +110,7 @@ class CudaEncoder final : public DeviceEncoder {
     if (workspace_.data() && plan_fits(plan_, rows, batch)) return;
     const int64_t new_rows = std::max(rows, plan_.rows + plan_.rows / 4);
     const int64_t new_batch = std::max(batch, plan_.batch + plan_.batch / 4);
-    plan_ = plan_device_workspace(model_.config, static_cast<size_t>(dtype_bytes(dtype_)), new_rows,
+    plan_ = plan_device_workspace(model_.config, static_cast<size_t>(precision_bytes(dtype_)), new_rows,
                                   std::min(new_batch, new_rows));
     workspace_ = DeviceBuffer();  // free first: the old and new plans need not fit together
     workspace_ = DeviceBuffer(plan_.device_bytes);
@@ -122,7 +122,7 @@ class CudaEncoder final : public DeviceEncoder {
 
   const EncoderModel& model_;
   cuda::Context context_;
-  DType dtype_;
+  Precision dtype_;
   cuda::GemmRunner gemm_;
   DeviceBuffer word_, position_, type_, embedding_gamma_, embedding_beta_;
   std::vector<Layer> layers_;
@@ -246,7 +246,7 @@ void CudaEncoder::run(const EncoderInput& input, bool packed, EncoderOutput& out
 
 }  // namespace
 
-std::unique_ptr<DeviceEncoder> make_cuda_encoder(const EncoderModel& model, int device_index, DType dtype) {
+std::unique_ptr<DeviceEncoder> make_cuda_encoder(const EncoderModel& model, int device_index, Precision dtype) {
   if (model.config.head_size() > cuda::kCudaMaxHeadDim)
     fail(ErrorKind::Unsupported, model.dir.string() + ": head size " + std::to_string(model.config.head_size()) +
                                      " is above the CUDA backend's limit of " + std::to_string(cuda::kCudaMaxHeadDim));
