@@ -65,7 +65,9 @@ void expect_nearest(float x, uint16_t bits, ToFloat to_float, const char* format
     if (!std::isfinite(other_value)) continue;
     const double error = std::fabs(value - target), other_error = std::fabs(other_value - target);
     ASSERT_LE(error, other_error) << format << " of " << x << " gave " << value << " but " << other_value << " is nearer";
-    if (error == other_error) EXPECT_EQ(bits & 1, 0) << format << " tie at " << x << " must round to even";
+    if (error == other_error) {
+      EXPECT_EQ(bits & 1, 0) << format << " tie at " << x << " must round to even";
+    }
   }
 }
 
@@ -155,7 +157,9 @@ TEST(DeviceWorkspacePlan, SlicesAreAlignedDisjointAndSized) {
     std::sort(slices.begin(), slices.end(), [](auto& a, auto& b) { return a.offset < b.offset; });
     for (size_t i = 0; i < slices.size(); ++i) {
       EXPECT_EQ(slices[i].offset % kDeviceAlignment, 0u);
-      if (i + 1 < slices.size()) EXPECT_LE(slices[i].offset + slices[i].bytes, slices[i + 1].offset);
+      if (i + 1 < slices.size()) {
+        EXPECT_LE(slices[i].offset + slices[i].bytes, slices[i + 1].offset);
+      }
       EXPECT_LE(slices[i].offset + slices[i].bytes, p.device_bytes);
     }
     // The index arrays tile their slice exactly, each at its documented place.

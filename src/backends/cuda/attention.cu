@@ -114,16 +114,24 @@ __global__ void __launch_bounds__(kThreads) attention_varlen_kernel(AttentionLau
 
 template <typename T>
 void launch(const AttentionLaunch& a, cudaStream_t stream) {
-  const size_t bytes = shared_floats(a.head_dim) * sizeof(float);
-  // Above 48 KiB a kernel must opt in to more dynamic shared memory (head_dim > 80).
+  const size_t bytes = attention_varlen_shared_bytes(a.head_dim);
+  if (bytes > a.max_shared_bytes)
+    fail(ErrorKind::Unsupported, "CUDA attention with head size " + std::to_string(a.head_dim) + " needs " +
+                                     std::to_string(bytes) + " bytes of shared memory per block; this device allows " +
+                                     std::to_string(a.max_shared_bytes));
+  // Above 48 KiB a kernel must opt in to more dynamic shared memory. The opt-in is the device's
+  // whole limit, the same value for every encoder, so threads running different models never
+  // lower it under each other's launches.
   PF_CUDA_CHECK(cudaFuncSetAttribute(attention_varlen_kernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                     static_cast<int>(bytes)));
+                                     static_cast<int>(a.max_shared_bytes)));
   const int tiles = (a.max_query_rows + kTileQ - 1) / kTileQ;
   const dim3 grid(static_cast<unsigned>(a.batch * tiles), static_cast<unsigned>(a.heads));
   attention_varlen_kernel<T><<<grid, kThreads, bytes, stream>>>(a, tiles);
 }
 
 }  // namespace
+
+size_t attention_varlen_shared_bytes(int head_dim) { return shared_floats(head_dim) * sizeof(float); }
 
 void launch_attention_varlen(Precision dtype, const AttentionLaunch& args, cudaStream_t stream) {
   if (args.head_dim < 1 || args.head_dim > kCudaMaxHeadDim)

@@ -149,21 +149,24 @@ __global__ void __launch_bounds__(kThreads) attention_mma_kernel(AttentionLaunch
 }
 
 template <typename T, int D>
-void launch(const AttentionLaunch& a, cudaStream_t stream) {
+bool launch(const AttentionLaunch& a, cudaStream_t stream) {
   const size_t bytes = shared_bytes<D>();
+  if (bytes > a.max_shared_bytes) return false;  // the CUDA-core kernel takes it
+  // The device's whole limit, as in attention.cu: the same value for every caller.
   PF_CUDA_CHECK(cudaFuncSetAttribute(attention_mma_kernel<T, D>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                     static_cast<int>(bytes)));
+                                     static_cast<int>(a.max_shared_bytes)));
   const int tiles = (a.max_query_rows + kBlockQ - 1) / kBlockQ;
   const dim3 grid(static_cast<unsigned>(a.batch * tiles), static_cast<unsigned>(a.heads));
   attention_mma_kernel<T, D><<<grid, kThreads, bytes, stream>>>(a, tiles);
+  return true;
 }
 
 template <typename T>
 bool launch_for_head_dim(const AttentionLaunch& a, cudaStream_t stream) {
   switch (a.head_dim) {
-    case 32: launch<T, 32>(a, stream); return true;
-    case 64: launch<T, 64>(a, stream); return true;
-    case 128: launch<T, 128>(a, stream); return true;
+    case 32: return launch<T, 32>(a, stream);
+    case 64: return launch<T, 64>(a, stream);
+    case 128: return launch<T, 128>(a, stream);
     default: return false;
   }
 }

@@ -27,5 +27,11 @@ namespace packformer::cuda {
       ::packformer::cuda::throw_cublas_error(pf_status_, #call, __FILE__, __LINE__);         \
   } while (0)
 
-// After a kernel launch: launch-configuration errors surface here, not at the next sync.
-#define PF_CUDA_CHECK_LAUNCH(name) PF_CUDA_CHECK(cudaGetLastError())
+// After a kernel launch: launch-configuration errors surface here, not at the next sync, and
+// the message names the kernel. (Faults while a kernel runs surface at the next synchronize.)
+#define PF_CUDA_CHECK_LAUNCH(name)                                                           \
+  do {                                                                                       \
+    const cudaError_t pf_status_ = cudaGetLastError();                                       \
+    if (pf_status_ != cudaSuccess)                                                           \
+      ::packformer::cuda::throw_cuda_error(pf_status_, "launch of " name, __FILE__, __LINE__); \
+  } while (0)

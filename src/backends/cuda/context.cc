@@ -90,14 +90,26 @@ Context::Context(int device) : device_(device) {
     fail(ErrorKind::Unsupported, "--device cuda:" + std::to_string(device) + ": " + name_ + " has compute capability " +
                                      std::to_string(props.major) + "." + std::to_string(props.minor) +
                                      "; packformer's CUDA backend is built for 8.0 (Ampere) and newer");
-  PF_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
-  PF_CUBLAS_CHECK(cublasLtCreate(&lt_));
-  lt_workspace_ = DeviceBuffer(kLtWorkspaceBytes);
+  int optin = 0;
+  PF_CUDA_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+  max_shared_bytes_ = static_cast<size_t>(optin);
+  try {  // a destructor does not run for a half-built object: release what was made
+    PF_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    PF_CUBLAS_CHECK(cublasLtCreate(&lt_));
+    lt_workspace_ = DeviceBuffer(kLtWorkspaceBytes);
+  } catch (...) {
+    release();
+    throw;
+  }
 }
 
-Context::~Context() {
+Context::~Context() { release(); }
+
+void Context::release() {
   if (lt_) cublasLtDestroy(lt_);
   if (stream_) cudaStreamDestroy(stream_);
+  lt_ = nullptr;
+  stream_ = nullptr;
 }
 
 void Context::activate() const { PF_CUDA_CHECK(cudaSetDevice(device_)); }

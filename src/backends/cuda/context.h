@@ -64,6 +64,9 @@ class Context {
   cudaStream_t stream() const { return stream_; }
   cublasLtHandle_t lt() const { return lt_; }
   void* lt_workspace() const { return lt_workspace_.data(); }
+  // The most dynamic shared memory one block may opt in to on this device (99 KiB on sm_86/89,
+  // 163 KiB on A100, 227 KiB on H100): kernels that need more are not launched.
+  size_t max_shared_bytes_per_block() const { return max_shared_bytes_; }
   size_t lt_workspace_bytes() const { return lt_workspace_.bytes(); }
 
   // Makes this context's device current on the calling thread (cheap; done at each call).
@@ -71,7 +74,10 @@ class Context {
   void synchronize() const;
 
  private:
+  void release();
+
   int device_ = 0;
+  size_t max_shared_bytes_ = 0;
   std::string name_;
   cudaStream_t stream_ = nullptr;
   cublasLtHandle_t lt_ = nullptr;

@@ -46,13 +46,18 @@ struct AttentionLaunch {
   const int32_t* row_start = nullptr;
   const int32_t* query_rows = nullptr;
   const int32_t* key_rows = nullptr;
+  // The device's opt-in shared-memory limit per block (Context::max_shared_bytes_per_block).
+  size_t max_shared_bytes = 0;
 };
 constexpr int kCudaMaxHeadDim = 256;
+// Shared memory the CUDA-core attention needs per block for `head_dim` (checked at load).
+size_t attention_varlen_shared_bytes(int head_dim);
 // fp16 / bf16 with head size 32, 64 or 128 run on the tensor cores (attention_mma.cu), the
 // rest on the CUDA cores (attention.cu). PACKFORMER_CUDA_ATTENTION=simt forces the latter, so
 // tests can compare the two.
 void launch_attention_varlen(Precision dtype, const AttentionLaunch& args, cudaStream_t stream);
-// The tensor-core kernel; returns false (launching nothing) where it does not apply.
+// The tensor-core kernel; returns false (launching nothing) where it does not apply: fp32,
+// other head sizes, or a device with too little shared memory per block (sm_86/89 at 128).
 bool launch_attention_varlen_mma(Precision dtype, const AttentionLaunch& args, cudaStream_t stream);
 
 // out[i] = float(x[source_rows[i]]) for i < rows: gathers the real rows, packed, in fp32.

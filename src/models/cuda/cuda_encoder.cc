@@ -50,8 +50,10 @@ std::vector<float> concat(const std::vector<float>& a, const std::vector<float>&
   return out;
 }
 
-GemmEpilogue ffn_epilogue(Activation activation) {
-  if (activation == Activation::GeluTanh) return GemmEpilogue::BiasGelu;
+// fp32 keeps tanh-GELU as its own pass: cuBLASLt does not document the precision of its GELU
+// epilogue, and fp32 must stay within 1e-4 of the CPU reference.
+GemmEpilogue ffn_epilogue(Activation activation, Precision dtype) {
+  if (activation == Activation::GeluTanh && dtype != Precision::F32) return GemmEpilogue::BiasGelu;
   if (activation == Activation::Relu) return GemmEpilogue::BiasRelu;
   return GemmEpilogue::Bias;  // the activation then runs as its own pass
 }
@@ -83,12 +85,25 @@ class CudaEncoder final : public DeviceEncoder {
       layer.norm2_beta = f32(l.output_norm.beta);
       layers_.push_back(std::move(layer));
     }
+    // cudaMemcpy from pageable memory may return before its DMA lands, and the encoder's
+    // non-blocking stream does not wait for the legacy stream: wait here, once.
+    PF_CUDA_CHECK(cudaDeviceSynchronize());
+    const size_t attention_bytes = cuda::attention_varlen_shared_bytes(static_cast<int>(model.config.head_size()));
+    if (attention_bytes > context_.max_shared_bytes_per_block())
+      fail(ErrorKind::Unsupported, model.dir.string() + ": head size " + std::to_string(model.config.head_size()) +
+                                       " needs " + std::to_string(attention_bytes) +
+                                       " bytes of shared memory per block in CUDA attention; " + context_.device_name() +
+                                       " allows " + std::to_string(context_.max_shared_bytes_per_block()));
   }
 
   size_t device_bytes() const override {
-    size_t bytes = word_.bytes() + position_.bytes() + type_.bytes() + workspace_.bytes() + context_.lt_workspace_bytes();
+    size_t bytes = word_.bytes() + position_.bytes() + type_.bytes() + embedding_gamma_.bytes() +
+                   embedding_beta_.bytes() + workspace_.bytes() + context_.lt_workspace_bytes();
     for (const Layer& l : layers_)
-      bytes += l.qkv_weight.bytes() + l.out_weight.bytes() + l.ffn1_weight.bytes() + l.ffn2_weight.bytes();
+      for (const DeviceBuffer* b : {&l.qkv_weight, &l.qkv_bias, &l.out_weight, &l.out_bias, &l.ffn1_weight, &l.ffn1_bias,
+                                    &l.ffn2_weight, &l.ffn2_bias, &l.norm1_gamma, &l.norm1_beta, &l.norm2_gamma,
+                                    &l.norm2_beta})
+        bytes += b->bytes();
     return bytes;
   }
 
@@ -96,7 +111,16 @@ class CudaEncoder final : public DeviceEncoder {
     return "cuda:" + std::to_string(context_.device()) + " (" + context_.device_name() + "), " + precision_name(dtype_);
   }
 
-  void run(const EncoderInput& input, bool packed, EncoderOutput& output, Profiler* profiler) override;
+  void run(const EncoderInput& input, bool packed, EncoderOutput& output, Profiler* profiler) override {
+    try {
+      run_on_stream(input, packed, output, profiler);
+    } catch (...) {
+      // Copies from the pinned input may still be in flight: the next call must not refill it
+      // under them.
+      cudaStreamSynchronize(context_.stream());
+      throw;
+    }
+  }
 
  private:
   struct Layer {
@@ -110,14 +134,20 @@ class CudaEncoder final : public DeviceEncoder {
     if (workspace_.data() && plan_fits(plan_, rows, batch)) return;
     const int64_t new_rows = std::max(rows, plan_.rows + plan_.rows / 4);
     const int64_t new_batch = std::max(batch, plan_.batch + plan_.batch / 4);
-    plan_ = plan_device_workspace(model_.config, static_cast<size_t>(precision_bytes(dtype_)), new_rows,
-                                  std::min(new_batch, new_rows));
+    DeviceWorkspacePlan plan = plan_device_workspace(model_.config, static_cast<size_t>(precision_bytes(dtype_)),
+                                                     new_rows, std::min(new_batch, new_rows));
     workspace_ = DeviceBuffer();  // free first: the old and new plans need not fit together
-    workspace_ = DeviceBuffer(plan_.device_bytes);
-    pinned_input_ = PinnedBuffer(plan_.pinned_input_bytes);
-    pinned_output_ = PinnedBuffer(plan_.pinned_output_bytes);
+    DeviceBuffer workspace(plan.device_bytes);
+    PinnedBuffer input(plan.pinned_input_bytes), output(plan.pinned_output_bytes);
+    // Only now that every allocation succeeded: a failure above leaves no plan larger than
+    // its pinned buffers (the workspace is empty then, so the next call plans again).
+    plan_ = plan;
+    workspace_ = std::move(workspace);
+    pinned_input_ = std::move(input);
+    pinned_output_ = std::move(output);
   }
 
+  void run_on_stream(const EncoderInput& input, bool packed, EncoderOutput& output, Profiler* profiler);
   void fill_indices(const EncoderInput& input, bool packed, int64_t max_len, const EncoderOutput& output);
 
   const EncoderModel& model_;
@@ -158,7 +188,7 @@ void CudaEncoder::fill_indices(const EncoderInput& input, bool packed, int64_t m
   }
 }
 
-void CudaEncoder::run(const EncoderInput& input, bool packed, EncoderOutput& output, Profiler* profiler) {
+void CudaEncoder::run_on_stream(const EncoderInput& input, bool packed, EncoderOutput& output, Profiler* profiler) {
   const EncoderConfig& c = model_.config;
   const int64_t batch = static_cast<int64_t>(input.ids.size()), h = c.hidden_size, ffn = c.intermediate_size;
   int64_t max_len = 0;
@@ -208,10 +238,11 @@ void CudaEncoder::run(const EncoderInput& input, bool packed, EncoderOutput& out
   attention.row_start = indices + l.row_start;
   attention.query_rows = indices + l.query_rows;
   attention.key_rows = indices + l.key_rows;
+  attention.max_shared_bytes = context_.max_shared_bytes_per_block();
   double attention_flops = 0.0;
   for (const auto& ids : input.ids) attention_flops += 4.0 * static_cast<double>(ids.size() * ids.size()) * h;
 
-  const GemmEpilogue ffn1 = ffn_epilogue(c.activation);
+  const GemmEpilogue ffn1 = ffn_epilogue(c.activation, dtype_);
   for (const Layer& layer : layers_) {
     op("gemm_qkv+bias", gemm_flops(h, 3 * h),
        [&] { gemm_.linear(x, rows, layer.qkv_weight.data(), layer.qkv_bias.data(), h, 3 * h, qkv, GemmEpilogue::Bias); });
