@@ -57,9 +57,16 @@ class Golden {
   SafetensorsFile file_;
 };
 
+// The larger / smaller of two, where NaN wins: std::max and std::min drop a NaN second argument,
+// and a NaN output (the likeliest failure of a broken kernel) would then pass every bound.
+template <typename T>
+T max_or_nan(T worst, T value) { return value <= worst ? worst : value; }
+template <typename T>
+T min_or_nan(T lowest, T value) { return value >= lowest ? lowest : value; }
+
 inline float max_abs_diff(const float* a, const float* b, size_t n) {
   float worst = 0.0f;
-  for (size_t i = 0; i < n; ++i) worst = std::max(worst, std::fabs(a[i] - b[i]));
+  for (size_t i = 0; i < n; ++i) worst = max_or_nan(worst, std::fabs(a[i] - b[i]));
   return worst;
 }
 

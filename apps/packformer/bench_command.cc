@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "device_options.h"
 #include "line_io.h"
 #include "packformer/encoder.h"
 #include "packformer/error.h"
@@ -31,6 +32,9 @@ struct BenchOptions {
   std::string format = "table";
   bool profile = false;
   bool peak = false;
+  bool skip_slow = false;
+  bool dump_ids = false;
+  DeviceOptions device;
 };
 
 struct Row {
@@ -119,13 +123,25 @@ void run_bench(const BenchOptions& o) {
   if (o.iterations < 1) fail(ErrorKind::InvalidInput, "--iterations must be at least 1");
   if (o.warmup < 0) fail(ErrorKind::InvalidInput, "--warmup must be >= 0");
   if (o.threads > 0) omp_set_num_threads(o.threads);
-  const double peak = o.peak || o.model.empty() ? measure_sgemm_peak_gflops() : 0.0;
+  const bool on_cpu = o.device.device == "cpu";
+  // The sgemm peak is the CPU's: a share of it means nothing for a GPU run.
+  const double peak = (o.peak && on_cpu) || o.model.empty() ? measure_sgemm_peak_gflops() : 0.0;
   if (o.model.empty()) {
     std::printf("sgemm peak: %.1f GFLOP/s with %d threads\n", peak, omp_get_max_threads());
     return;
   }
-  const auto encoder = Encoder::load(o.model, EncoderOptions{o.threads});
+  EncoderOptions options;
+  options.threads = o.threads;
+  const auto encoder = Encoder::load(o.model, o.device.apply_to(options));
   const EncoderInput input = make_batch(*encoder, o);
+  if (o.dump_ids) {  // the exact batch, for other engines to time the same ids (bench/gpu)
+    for (const auto& ids : input.ids) {
+      std::string line = "[";
+      for (size_t i = 0; i < ids.size(); ++i) line += (i ? "," : "") + std::to_string(ids[i]);
+      std::printf("%s]\n", line.c_str());
+    }
+    return;
+  }
   int64_t tokens = 0, longest = 0;
   for (const auto& ids : input.ids) {
     tokens += static_cast<int64_t>(ids.size());
@@ -135,8 +151,12 @@ void run_bench(const BenchOptions& o) {
 
   std::vector<Row> rows;
   for (const RunOptions& run : {RunOptions{ExecutionPath::Slow, false}, RunOptions{ExecutionPath::Fast, false},
-                                RunOptions{ExecutionPath::Fast, true}})
+                                RunOptions{ExecutionPath::Fast, true}}) {
+    if (o.skip_slow && run.path == ExecutionPath::Slow) continue;
     rows.push_back(time_path(*encoder, input, run, o, flops, tokens));
+    // The slow path is the CPU reference even when the fast path runs on a GPU.
+    if (run.path == ExecutionPath::Slow && !on_cpu) rows.back().path = "slow(cpu)";
+  }
   for (Row& row : rows) {
     row.speedup = rows.front().median_ms / row.median_ms;
     row.peak_share = peak > 0 ? row.gflops / peak : 0.0;
@@ -145,22 +165,23 @@ void run_bench(const BenchOptions& o) {
   if (o.format == "json") {
     for (const Row& r : rows)
       std::printf("{\"model\":\"%s\",\"batch\":\"%s\",\"sequences\":%zu,\"tokens\":%lld,\"padded_tokens\":%lld,"
-                  "\"threads\":%d,\"path\":\"%s\",\"sparsity\":\"%s\",\"median_ms\":%.4f,\"p90_ms\":%.4f,"
+                  "\"threads\":%d,\"device\":\"%s\",\"path\":\"%s\",\"sparsity\":\"%s\",\"median_ms\":%.4f,\"p90_ms\":%.4f,"
                   "\"tokens_per_s\":%.1f,\"speedup\":%.3f,\"gflops\":%.2f,\"peak_gflops\":%.2f}\n",
                   o.model.c_str(), o.batch.c_str(), input.ids.size(), static_cast<long long>(tokens),
                   static_cast<long long>(longest * static_cast<int64_t>(input.ids.size())), omp_get_max_threads(),
-                  r.path.c_str(), r.sparsity.c_str(), r.median_ms, r.p90_ms, r.tokens_per_s, r.speedup, r.gflops, peak);
+                  encoder->device_description().c_str(), r.path.c_str(), r.sparsity.c_str(), r.median_ms, r.p90_ms, r.tokens_per_s, r.speedup, r.gflops, peak);
   } else {
     std::printf("model %s | batch %s: %zu sequences, %lld real tokens (%lld padded) | %d threads | %d iterations\n",
                 o.model.c_str(), o.batch.c_str(), input.ids.size(), static_cast<long long>(tokens),
                 static_cast<long long>(longest * static_cast<int64_t>(input.ids.size())), omp_get_max_threads(),
                 o.iterations);
-    std::printf("%-6s %-9s %11s %11s %12s %9s %10s %8s\n", "path", "sparsity", "median ms", "p90 ms", "tokens/s",
+    std::printf("fast path on %s\n", encoder->device_description().c_str());
+    std::printf("%-9s %-9s %11s %11s %12s %9s %10s %8s\n", "path", "sparsity", "median ms", "p90 ms", "tokens/s",
                 "speed-up", "GFLOP/s", "% peak");
     for (const Row& r : rows) {
       char share[16] = "-";
       if (peak > 0) std::snprintf(share, sizeof share, "%.0f%%", 100.0 * r.peak_share);
-      std::printf("%-6s %-9s %11.2f %11.2f %12.0f %8.2fx %10.1f %8s\n", r.path.c_str(), r.sparsity.c_str(), r.median_ms,
+      std::printf("%-9s %-9s %11.2f %11.2f %12.0f %8.2fx %10.1f %8s\n", r.path.c_str(), r.sparsity.c_str(), r.median_ms,
                   r.p90_ms, r.tokens_per_s, r.speedup, r.gflops, share);
     }
     if (peak > 0) std::printf("sgemm peak: %.1f GFLOP/s\n", peak);
@@ -192,7 +213,10 @@ void register_bench_command(CLI::App& app) {
   cmd->add_option("--max-length", o->max_length, "truncate texts to N tokens");
   cmd->add_option("--format", o->format, "table | json")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
   cmd->add_flag("--profile", o->profile, "print a per-op profile of the fast path");
-  cmd->add_flag("--peak", o->peak, "measure this machine's sgemm peak and show each path's share of it");
+  cmd->add_flag("--peak", o->peak, "measure this machine's sgemm peak and show each path's share of it (CPU runs)");
+  cmd->add_flag("--skip-slow", o->skip_slow, "time only the fast path (sparsity off and on); speed-ups are then vs sparsity off");
+  cmd->add_flag("--dump-ids", o->dump_ids, "print the batch's token ids (one JSON array per sequence) and exit");
+  o->device.add_to(cmd);
   cmd->callback([o] { run_bench(*o); });
 }
 

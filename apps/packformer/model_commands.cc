@@ -5,6 +5,7 @@
 #include <string>
 
 #include "commands.h"
+#include "device_options.h"
 #include "json_lines.h"
 #include "line_io.h"
 #include "path_options.h"
@@ -25,6 +26,7 @@ struct ModelOptions {
   int threads = 0;
   bool ids = false;
   PathOptions paths;
+  DeviceOptions device;
 };
 
 // Token ids given directly: one JSON array per line, cut to max_length. Ids are checked here
@@ -83,7 +85,7 @@ void write_results(Task task, const ModelInfo& info, const EncoderOutput& out, O
 void run_task(Task task, const ModelOptions& o) {
   if (o.batch_size < 1) fail(ErrorKind::InvalidInput, "--batch-size must be at least 1");
   if (o.max_length < 0) fail(ErrorKind::InvalidInput, "--max-length must be positive");
-  const auto encoder = Encoder::load(o.model, o.paths.encoder_options(o.threads, /*load_tokenizer=*/!o.ids));
+  const auto encoder = Encoder::load(o.model, o.device.apply_to(o.paths.encoder_options(o.threads, /*load_tokenizer=*/!o.ids)));
   const ModelInfo& info = encoder->info();
   if (task == Task::Classify && info.num_labels == 0)
     fail(ErrorKind::InvalidInput, o.model + ": the model has no sequence-classification head "
@@ -122,6 +124,7 @@ void add_task(CLI::App& app, Task task, const char* name, const char* descriptio
   cmd->add_option("--threads", options->threads, "threads (default: all cores)");
   cmd->add_flag("--ids", options->ids, "read token ids, one JSON array per line, instead of text");
   options->paths.add_to(cmd);
+  options->device.add_to(cmd);
   cmd->callback([task, options] { run_task(task, *options); });
 }
 

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "device_options.h"
 #include "line_io.h"
 #include "path_options.h"
 #include "packformer/encoder.h"
@@ -17,6 +18,7 @@ struct SimilarityOptions {
   std::string input;
   int threads = 0;
   PathOptions paths;
+  DeviceOptions device;
 };
 
 double cosine(const float* a, const float* b, int64_t n) {
@@ -30,7 +32,7 @@ double cosine(const float* a, const float* b, int64_t n) {
 }
 
 void run_similarity(const SimilarityOptions& o) {
-  const auto encoder = Encoder::load(o.model, o.paths.encoder_options(o.threads));
+  const auto encoder = Encoder::load(o.model, o.device.apply_to(o.paths.encoder_options(o.threads)));
   const std::vector<std::string> texts = read_lines(o.input);
   if (texts.empty()) fail(ErrorKind::InvalidInput, "no input lines to compare");
   if (texts.size() > 64) fail(ErrorKind::InvalidInput, "similarity prints a matrix: give at most 64 lines");
@@ -57,6 +59,7 @@ void register_similarity_command(CLI::App& app) {
   cmd->add_option("--input", o->input, "one text per line (default: stdin)");
   cmd->add_option("--threads", o->threads, "threads (default: all cores)");
   o->paths.add_to(cmd);
+  o->device.add_to(cmd);
   cmd->callback([o] { run_similarity(*o); });
 }
 

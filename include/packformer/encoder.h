@@ -66,6 +66,12 @@ struct ModelInfo {
 struct EncoderOptions {
   int threads = 0;  // 0 = all cores. OpenMP threads are process-wide: the last value set wins.
   bool load_tokenizer = true;  // false when only token ids will be passed
+  // Where the fast path runs: "cpu", "cuda" or "cuda:N" (weights are uploaded at load). The
+  // slow path (the reference) and the heads always run on the CPU.
+  std::string device = "cpu";
+  // Compute dtype of the fast path: "fp32", or on CUDA also "fp16" / "bf16" (weights are
+  // converted once at load; LayerNorm, softmax and accumulation stay fp32).
+  std::string dtype = "fp32";
   // Most bytes one run() may allocate for a batch's activations and outputs (weights not
   // counted). Checked before allocating: a batch over it fails with ErrorKind::OutOfMemory.
   // 0 = half of the machine's physical RAM.
@@ -80,6 +86,8 @@ class Encoder {
   ~Encoder();
 
   const ModelInfo& info() const;
+  // Where the fast path runs, e.g. "cpu, fp32" or "cuda:0 (NVIDIA H100 80GB HBM3), fp16".
+  std::string device_description() const;
   // Null when the folder has no tokenizer.
   const Tokenizer* tokenizer() const;
 

@@ -5,10 +5,12 @@
 
 #include <algorithm>
 
+#include "models/device_encoder.h"
 #include "models/encoder_forward.h"
 #include "models/fast_encoder.h"
 #include "models/memory_plan.h"
 #include "models/registry.h"
+#include "packformer/device.h"
 #include "packformer/error.h"
 #include "packformer/tokenizer.h"
 
@@ -18,7 +20,8 @@ struct Encoder::Impl {
   EncoderModel model;
   ModelInfo info;
   std::unique_ptr<Tokenizer> tokenizer;
-  std::unique_ptr<FastEncoder> fast;  // packed weights and the planned workspace
+  std::unique_ptr<FastEncoder> fast;  // packed weights and the planned workspace (device cpu)
+  std::unique_ptr<DeviceEncoder> device;  // the fast path on an accelerator (device cuda)
   uint64_t memory_limit = 0;
 };
 
@@ -92,16 +95,33 @@ Encoder::~Encoder() = default;
 std::unique_ptr<Encoder> Encoder::load(const std::filesystem::path& dir, const EncoderOptions& options) {
   if (options.threads < 0) fail(ErrorKind::InvalidInput, "threads must be >= 0");
   if (options.threads > 0) omp_set_num_threads(options.threads);
+  // Options are checked before the (possibly large) model is read.
+  const Device device = parse_device(options.device);
+  const Precision dtype = parse_precision(options.dtype);
+  if (device.kind == DeviceKind::Cpu && dtype != Precision::F32)
+    fail(ErrorKind::InvalidInput, std::string("dtype ") + precision_name(dtype) +
+                                      " needs a CUDA device (--device cuda): the CPU paths compute in fp32");
+  if (device.kind == DeviceKind::Cuda) {
+    std::string reason;
+    const int count = cuda_device_count(&reason);
+    if (!cuda_built()) fail(ErrorKind::Unsupported, "--device " + options.device + ": " + reason);
+    if (count == 0)
+      fail(ErrorKind::InvalidInput, "--device " + options.device + ": no CUDA device (" + reason + ")");
+  }
   auto impl = std::make_unique<Impl>();
   impl->model = load_encoder_model(dir);
   impl->info = describe(impl->model);
   impl->memory_limit = options.max_memory_bytes > 0 ? options.max_memory_bytes : default_memory_limit();
-  impl->fast = std::make_unique<FastEncoder>(impl->model);
+  if (device.kind == DeviceKind::Cuda) impl->device = make_cuda_encoder(impl->model, device.index, dtype);
+  else impl->fast = std::make_unique<FastEncoder>(impl->model);
   if (options.load_tokenizer && Tokenizer::find_in_model_dir(dir)) impl->tokenizer = Tokenizer::from_model_dir(dir);
   return std::unique_ptr<Encoder>(new Encoder(std::move(impl)));
 }
 
 const ModelInfo& Encoder::info() const { return impl_->info; }
+std::string Encoder::device_description() const {
+  return impl_->device ? impl_->device->description() : std::string("cpu, fp32");
+}
 const Tokenizer* Encoder::tokenizer() const { return impl_->tokenizer.get(); }
 uint64_t Encoder::memory_limit() const { return impl_->memory_limit; }
 
@@ -136,6 +156,7 @@ void Encoder::run(const EncoderInput& input, unsigned outputs, const RunOptions&
   for (size_t b = 0; b < input.ids.size(); ++b)
     output.offsets[b + 1] = output.offsets[b] + static_cast<int64_t>(input.ids[b].size());
   if (options.path == ExecutionPath::Slow) run_slow_path(model, input, output);
+  else if (impl_->device) impl_->device->run(input, options.sparsity, output, options.profiler);
   else impl_->fast->run(input, options.sparsity, output, options.profiler);
   apply_heads(model, outputs, output);
 }

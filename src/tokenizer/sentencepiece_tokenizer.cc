@@ -61,9 +61,9 @@ std::string SentencePieceTokenizer::decode(const std::vector<int32_t>& ids, bool
       out += special;
       continue;
     }
-    const int sp_id = id - kOffset;
+    const int64_t sp_id = int64_t{id} - kOffset;  // 64-bit: id may be INT32_MIN
     if (sp_id < 0 || sp_id >= piece_count) continue;  // unknown ids are skipped
-    run.push_back(sp_id);
+    run.push_back(static_cast<int>(sp_id));
   }
   flush();
   return out;

@@ -1,5 +1,6 @@
 // Behaviour the parity corpus does not pin down by itself: invalid input, bad files, folder
 // detection, settings, threads, and the mismatches found while reaching parity.
+#include <cstdint>
 #include <filesystem>
 #include <thread>
 
@@ -211,6 +212,18 @@ TEST(Tokenizer, EmptyAndWhitespaceInput) {
   EXPECT_TRUE(minilm->encode("", plain).ids.empty());
   EXPECT_EQ(minilm->decode({}, true), "");
   EXPECT_EQ(minilm->decode({999999999, -5}, true), "");  // unknown ids are skipped
+}
+
+// Ids at the ends of int32 are unknown ids like any other, for every model kind (the
+// sentencepiece decoder once overflowed on INT32_MIN: found by the tokenize fuzz target).
+TEST(Tokenizer, ExtremeIdsDecodeToNothing) {
+  const std::vector<int32_t> extreme = {INT32_MIN, INT32_MIN + 1, -1, INT32_MAX};
+  for (const char* file : {"minilm/tokenizer.json", "bpe/tokenizer.json", "unigram/tokenizer.json",
+                           "spm/sentencepiece.bpe.model", "minilm_vocab/vocab.txt"}) {
+    const auto tokenizer = load(file);
+    EXPECT_EQ(tokenizer->decode(extreme, true), "") << file;
+    EXPECT_EQ(tokenizer->decode(extreme, false), "") << file;
+  }
 }
 
 }  // namespace

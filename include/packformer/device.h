@@ -1,0 +1,33 @@
+// Where an encoder runs and in which precision: `--device cpu|cuda|cuda:N` and
+// `--dtype fp32|fp16|bf16`. The parsers are plain host code, available in every build.
+#pragma once
+
+#include <string>
+
+namespace packformer {
+
+enum class DeviceKind { Cpu, Cuda };
+
+struct Device {
+  DeviceKind kind = DeviceKind::Cpu;
+  int index = 0;  // CUDA ordinal; 0 for the CPU
+  std::string name() const;  // "cpu" or "cuda:N"
+};
+
+// "cpu", "cuda" (= cuda:0) or "cuda:N". Throws InvalidInput naming the accepted forms.
+Device parse_device(const std::string& text);
+
+enum class Precision { F32, F16, BF16 };
+
+// "fp32" | "fp16" | "bf16" (also "float32", "float16", "bfloat16"). Throws InvalidInput.
+Precision parse_precision(const std::string& text);
+const char* precision_name(Precision dtype);
+int precision_bytes(Precision dtype);
+
+// True when this build has the CUDA backend (CMake option PACKFORMER_CUDA).
+bool cuda_built();
+// Usable CUDA devices. 0 when there are none, the driver is missing or CUDA is not built in;
+// then `reason` (if given) says why, e.g. "cudaGetDeviceCount: no CUDA-capable device is detected".
+int cuda_device_count(std::string* reason = nullptr);
+
+}  // namespace packformer
