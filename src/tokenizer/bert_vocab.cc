@@ -57,7 +57,7 @@ BertVocabOptions read_bert_options(const std::filesystem::path& tokenizer_config
   nlohmann::json config;
   try {
     config = nlohmann::json::parse(buffer.str());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse errors, and numbers out of range (406)
     fail(ErrorKind::InvalidModel, tokenizer_config.filename().string() + ": not valid JSON: " + e.what());
   }
   if (!config.is_object()) fail(ErrorKind::InvalidModel, tokenizer_config.filename().string() + ": expected an object");

@@ -457,7 +457,7 @@ std::unique_ptr<PipelineTokenizer> load_tokenizer_json(std::string_view json_tex
   Json root;
   try {
     root = Json::parse(json_text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse errors, and numbers out of range (406)
     fail(ErrorKind::InvalidModel, name + ": not valid JSON: " + e.what());
   }
   const Reader r(name);

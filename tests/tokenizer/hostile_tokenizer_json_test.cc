@@ -38,6 +38,20 @@ TEST(HostileTokenizerJson, NoModel) {
   EXPECT_THAT(load_error(json), HasSubstr("model.type: missing, and the model kind cannot be inferred"));
 }
 
+// nlohmann's parser throws out_of_range (not parse_error) for a number beyond double's range;
+// it once escaped as an uncaught exception (found by the tokenizer_json fuzz target).
+TEST(HostileTokenizerJson, NumberOutOfRangeIsInvalidJson) {
+  std::string text = small_json("wordpiece").dump();
+  text.insert(text.rfind('}'), R"(, "x": -7e999466028088289)");
+  try {
+    tokenizer::load_tokenizer_json(text, "tokenizer.json");
+    ADD_FAILURE() << "loaded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidModel);
+    EXPECT_THAT(e.what(), AllOf(HasSubstr("tokenizer.json: not valid JSON"), HasSubstr("number overflow")));
+  }
+}
+
 TEST(HostileTokenizerJson, MergesNamingUnknownTokens) {
   nlohmann::json json = small_json("bpe");
   json["model"]["merges"].push_back(nlohmann::json::array({"Ġthe", "no-such-token"}));
