@@ -8,6 +8,7 @@
 #include "models/device_encoder.h"
 #include "models/encoder_forward.h"
 #include "models/fast_encoder.h"
+#include "models/input_checks.h"
 #include "models/memory_plan.h"
 #include "models/registry.h"
 #include "packformer/device.h"
@@ -60,10 +61,7 @@ void validate(const EncoderConfig& c, const EncoderInput& input) {
     if (static_cast<int64_t>(ids.size()) > max_length)
       fail(ErrorKind::InvalidInput, where() + "has " + std::to_string(ids.size()) + " tokens; the model accepts at most " +
                                         std::to_string(max_length) + " (truncate with --max-length)");
-    for (size_t t = 0; t < ids.size(); ++t)
-      if (ids[t] < 0 || ids[t] >= c.vocab_size)
-        fail(ErrorKind::InvalidInput, where() + "token id " + std::to_string(ids[t]) + " at position " + std::to_string(t) +
-                                          " is outside the vocabulary [0, " + std::to_string(c.vocab_size) + ")");
+    check_ids_in_vocabulary(ids, c.vocab_size, where);
     if (input.type_ids.empty()) continue;
     const auto& types = input.type_ids[b];
     if (types.size() != ids.size())

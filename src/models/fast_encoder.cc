@@ -4,9 +4,10 @@
 #include <cmath>
 
 #include "backends/cpu/attention.h"
-#include "packformer/profiler.h"
 #include "models/embeddings.h"
+#include "models/input_checks.h"
 #include "ops/layer_norm.h"
+#include "packformer/profiler.h"
 
 namespace packformer {
 namespace {
@@ -18,12 +19,6 @@ std::vector<float> concat(const std::vector<float>& a, const std::vector<float>&
   out.insert(out.end(), b.begin(), b.end());
   out.insert(out.end(), c.begin(), c.end());
   return out;
-}
-
-// Grows a buffer when a larger batch arrives; never shrinks, so a warm engine reuses it.
-template <typename T>
-void ensure(std::vector<T>& buffer, size_t size) {
-  if (buffer.size() < size) buffer.resize(size);
 }
 
 double gemm_flops(int64_t rows, const PackedLinear& l) { return 2.0 * rows * l.in() * l.out(); }
@@ -57,15 +52,15 @@ size_t FastEncoder::workspace_bytes() const {
 void FastEncoder::plan(int64_t rows, int64_t batch) {
   const EncoderConfig& c = model_.config;
   const size_t r = static_cast<size_t>(rows), h = static_cast<size_t>(c.hidden_size);
-  ensure(ws_.x, r * h);
-  ensure(ws_.qkv, r * 3 * h);
-  ensure(ws_.context, r * h);
-  ensure(ws_.sum, r * h);
-  ensure(ws_.x1, r * h);
-  ensure(ws_.intermediate, r * static_cast<size_t>(c.intermediate_size));
-  ensure(ws_.row_start, static_cast<size_t>(batch));
-  ensure(ws_.query_rows, static_cast<size_t>(batch));
-  ensure(ws_.key_rows, static_cast<size_t>(batch));
+  ensure_size(ws_.x, r * h);
+  ensure_size(ws_.qkv, r * 3 * h);
+  ensure_size(ws_.context, r * h);
+  ensure_size(ws_.sum, r * h);
+  ensure_size(ws_.x1, r * h);
+  ensure_size(ws_.intermediate, r * static_cast<size_t>(c.intermediate_size));
+  ensure_size(ws_.row_start, static_cast<size_t>(batch));
+  ensure_size(ws_.query_rows, static_cast<size_t>(batch));
+  ensure_size(ws_.key_rows, static_cast<size_t>(batch));
 }
 
 // Embedding sum and LayerNorm in one pass over each row.

@@ -5,6 +5,7 @@
 #include "loader/weight_store.h"
 #include "models/generation_defaults.h"
 #include "models/gpt2_internal.h"
+#include "models/input_checks.h"
 #include "packformer/error.h"
 
 namespace packformer {
@@ -126,11 +127,7 @@ void Gpt2Model::check_prompt(const std::vector<int32_t>& prompt, int64_t max_new
                                       std::to_string(max_new_tokens) + " new tokens it needs " +
                                       std::to_string(len + max_new_tokens - 1) + " positions but n_positions is " +
                                       std::to_string(config_.n_positions));
-  for (size_t t = 0; t < prompt.size(); ++t)
-    if (prompt[t] < 0 || prompt[t] >= config_.vocab_size)
-      fail(ErrorKind::InvalidInput, where() + "token id " + std::to_string(prompt[t]) + " at position " +
-                                        std::to_string(t) + " is outside the vocabulary [0, " +
-                                        std::to_string(config_.vocab_size) + ")");
+  check_ids_in_vocabulary(prompt, config_.vocab_size, where);
 }
 
 }  // namespace packformer

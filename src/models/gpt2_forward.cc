@@ -9,35 +9,27 @@
 #include "backends/cpu/decoder_attention.h"
 #include "models/gpt2.h"
 #include "models/gpt2_internal.h"
+#include "models/input_checks.h"
 #include "ops/layer_norm.h"
 #include "packformer/error.h"
 
 namespace packformer {
-namespace {
-
-template <typename T>
-void ensure(std::vector<T>& buffer, size_t size) {
-  if (buffer.size() < size) buffer.resize(size);
-}
-
-}  // namespace
-
 void Gpt2Model::plan(int64_t token_rows, int64_t cache_rows, int64_t cache_positions, int64_t copies) {
   const Gpt2Config& c = config_;
   Workspace& w = *ws_;
   const size_t t = static_cast<size_t>(token_rows), n = static_cast<size_t>(c.n_embd);
-  ensure(w.x, t * n);
-  ensure(w.normed, t * n);
-  ensure(w.qkv, t * 3 * n);
-  ensure(w.context, t * n);
-  ensure(w.x_mid, t * n);
-  ensure(w.inner, t * static_cast<size_t>(c.n_inner));
-  ensure(w.last, t * n);
-  ensure(w.ids, t);
-  ensure(w.positions, t);
-  ensure(w.cache_rows, t);
-  ensure(w.key_counts, t);
-  ensure(w.last_rows, t);
+  ensure_size(w.x, t * n);
+  ensure_size(w.normed, t * n);
+  ensure_size(w.qkv, t * 3 * n);
+  ensure_size(w.context, t * n);
+  ensure_size(w.x_mid, t * n);
+  ensure_size(w.inner, t * static_cast<size_t>(c.n_inner));
+  ensure_size(w.last, t * n);
+  ensure_size(w.ids, t);
+  ensure_size(w.positions, t);
+  ensure_size(w.cache_rows, t);
+  ensure_size(w.key_counts, t);
+  ensure_size(w.last_rows, t);
   w.cache.plan(c.n_layer, cache_rows, cache_positions, c.n_embd);
   w.copies = copies;
 }

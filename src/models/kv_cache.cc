@@ -3,27 +3,19 @@
 #include <algorithm>
 #include <cstring>
 
+#include "models/input_checks.h"
 #include "packformer/error.h"
 
 namespace packformer {
-namespace {
-
-template <typename T>
-void ensure(std::vector<T>& buffer, size_t size) {
-  if (buffer.size() < size) buffer.resize(size);
-}
-
-}  // namespace
-
 void KvCache::plan(int64_t layers, int64_t rows, int64_t positions, int64_t width) {
   layers_ = layers;
   rows_ = rows;
   positions_ = positions;
   width_ = width;
   const size_t size = static_cast<size_t>(layers * rows * positions * width);
-  ensure(k_, size);
-  ensure(v_, size);
-  ensure(length_, static_cast<size_t>(rows));
+  ensure_size(k_, size);
+  ensure_size(v_, size);
+  ensure_size(length_, static_cast<size_t>(rows));
   std::fill(length_.begin(), length_.begin() + rows, 0);
 }
 
@@ -61,8 +53,8 @@ void KvCache::stage(int64_t row, int64_t length, int64_t slot, bool to_staging) 
 
 void KvCache::copy_rows(const int32_t* dst, const int32_t* src, int64_t n) {
   // Sized here, not in plan(): only beam search copies rows.
-  ensure(staging_, static_cast<size_t>(n * layers_ * 2 * row_stride()));
-  ensure(staged_length_, static_cast<size_t>(n));
+  ensure_size(staging_, static_cast<size_t>(n * layers_ * 2 * row_stride()));
+  ensure_size(staged_length_, static_cast<size_t>(n));
   const auto overwritten = [&](int64_t row) {
     for (int64_t j = 0; j < n; ++j)
       if (dst[j] == row && dst[j] != src[j]) return true;

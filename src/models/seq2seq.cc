@@ -6,6 +6,7 @@
 
 #include "loader/weight_store.h"
 #include "models/generation_defaults.h"
+#include "models/input_checks.h"
 #include "models/seq2seq_internal.h"
 #include "packformer/error.h"
 
@@ -202,11 +203,7 @@ void Seq2SeqModel::check_prompt(const std::vector<int32_t>& source, int64_t max_
     fail(ErrorKind::InvalidInput, "max_new_tokens " + std::to_string(max_new_tokens) +
                                       " needs more decoder positions than max_position_embeddings (" +
                                       std::to_string(config_.max_positions) + ")");
-  for (size_t t = 0; t < source.size(); ++t)
-    if (source[t] < 0 || source[t] >= config_.vocab_size)
-      fail(ErrorKind::InvalidInput, where() + "token id " + std::to_string(source[t]) + " at position " +
-                                        std::to_string(t) + " is outside the vocabulary [0, " +
-                                        std::to_string(config_.vocab_size) + ")");
+  check_ids_in_vocabulary(source, config_.vocab_size, where);
 }
 
 }  // namespace packformer

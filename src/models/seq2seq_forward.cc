@@ -8,6 +8,7 @@
 
 #include "backends/cpu/attention.h"
 #include "backends/cpu/decoder_attention.h"
+#include "models/input_checks.h"
 #include "models/seq2seq.h"
 #include "models/seq2seq_internal.h"
 #include "ops/layer_norm.h"
@@ -16,10 +17,6 @@
 namespace packformer {
 namespace {
 
-template <typename T>
-void ensure(std::vector<T>& buffer, size_t size) {
-  if (buffer.size() < size) buffer.resize(size);
-}
 
 void norm_rows(const float* x, const LayerNormParams& norm, float* y, int64_t rows, int64_t n, float eps) {
   layer_norm(x, norm.gamma.data(), norm.beta.data(), y, rows, n, eps);
@@ -43,9 +40,9 @@ void Seq2SeqModel::start(const std::vector<std::vector<int32_t>>& sources, int64
   const Seq2SeqConfig& c = config_;
   Workspace& w = *ws_;
   const size_t count = sources.size(), n = static_cast<size_t>(c.d_model);
-  ensure(w.src_start, count);
-  ensure(w.src_len, count);
-  ensure(w.query_rows, count);
+  ensure_size(w.src_start, count);
+  ensure_size(w.src_len, count);
+  ensure_size(w.query_rows, count);
   int64_t total = 0;
   for (size_t s = 0; s < count; ++s) {
     check_prompt(sources[s], max_new_tokens, s);
@@ -54,30 +51,30 @@ void Seq2SeqModel::start(const std::vector<std::vector<int32_t>>& sources, int64
     total += w.src_len[s];
   }
   const size_t t = static_cast<size_t>(total);
-  ensure(w.eids, t);
-  ensure(w.ex, t * n);
-  ensure(w.eqkv, t * 3 * n);
-  ensure(w.ectx, t * n);
-  ensure(w.esum, t * n);
-  ensure(w.einner, t * static_cast<size_t>(c.encoder_ffn));
-  ensure(w.cross_kv, static_cast<size_t>(c.decoder_layers) * t * 2 * n);
+  ensure_size(w.eids, t);
+  ensure_size(w.ex, t * n);
+  ensure_size(w.eqkv, t * 3 * n);
+  ensure_size(w.ectx, t * n);
+  ensure_size(w.esum, t * n);
+  ensure_size(w.einner, t * static_cast<size_t>(c.encoder_ffn));
+  ensure_size(w.cross_kv, static_cast<size_t>(c.decoder_layers) * t * 2 * n);
   for (size_t s = 0; s < count; ++s) std::copy(sources[s].begin(), sources[s].end(), w.eids.begin() + w.src_start[s]);
   w.source_count = static_cast<int64_t>(count);
   w.source_tokens = total;
 
   const size_t r = static_cast<size_t>(token_rows);
-  ensure(w.x, r * n);
-  ensure(w.x_mid, r * n);
-  ensure(w.qkv, r * 3 * n);
-  ensure(w.q, r * n);
-  ensure(w.ctx, r * n);
-  ensure(w.inner, r * static_cast<size_t>(c.decoder_ffn));
-  ensure(w.ids, r);
-  ensure(w.positions, r);
-  ensure(w.cache_rows, r);
-  ensure(w.key_counts, r);
-  ensure(w.cross_rows, r);
-  ensure(w.cross_counts, r);
+  ensure_size(w.x, r * n);
+  ensure_size(w.x_mid, r * n);
+  ensure_size(w.qkv, r * 3 * n);
+  ensure_size(w.q, r * n);
+  ensure_size(w.ctx, r * n);
+  ensure_size(w.inner, r * static_cast<size_t>(c.decoder_ffn));
+  ensure_size(w.ids, r);
+  ensure_size(w.positions, r);
+  ensure_size(w.cache_rows, r);
+  ensure_size(w.key_counts, r);
+  ensure_size(w.cross_rows, r);
+  ensure_size(w.cross_counts, r);
   w.cache.plan(c.decoder_layers, static_cast<int64_t>(count) * copies, positions, c.d_model);
   w.copies = copies;
   run_encoder(total);
