@@ -1,19 +1,34 @@
 """Generation benchmark: transformers `generate`, CTranslate2 (Generator / Translator) and
 packformer on the same random-weight models, the same prompts and the same threads, in one run.
 
-    bench/generate/run [--quick]      (writes docs/benchmarks/generate.md)
+    bench/generate/run            full run: docs/benchmarks/generate.{md,json}
+    bench/generate/run --quick    harness check: bench/generate/.work/generate-quick.{md,json}
+
+Full mode: 64 new tokens, 1 warm-up + 3 timed calls per engine and row (3, not 5: a 64-token
+call lasts seconds, and 5 would bring a run near 30 minutes), and the same again with 1 new
+token for the time to first token. Expected duration on 2 idle cores: about 10 minutes, plus
+about 2 minutes the first time (models written, CTranslate2 conversions; kept in
+bench/generate/.work/). Not yet measured on an idle machine: the quick runs so far were on a
+busy one (load average 7-8 on 2 cores), where the scaled estimate was about 33 minutes.
+Quick mode (8 new tokens, no warm-up, 1 timed call; about 2 minutes) only checks that every
+engine runs and agrees; its numbers mean nothing, and at its end it prints the full run's
+estimate scaled from its own calls (too long when the machine is busy). A busy machine
+(load average above half the cores at the start) is reported in the log and the report.
+`--quick --new-tokens 64` checks agreement at the full length (one call per engine and row).
 
 Models (random weights, seeded; geometry of the real ones):
   gpt2-small   GPT2LMHeadModel, 124M: 12 layers, 768 hidden, 12 heads, vocab 50257
   marian-base  MarianMTModel: 6+6 layers, 512 hidden, 8 heads, FFN 2048, vocab 58101, swish
 
-Status: written; the first run (and its numbers) is still to come.
-
-Rows: batch 1 and 8 x greedy and beam 4, 64 new tokens. EOS is made unreachable (Marian:
-final_logits_bias[eos] = -1e4; GPT-2: eos never chosen in practice, checked), so every engine
-generates exactly 64 tokens per sequence; the run checks this and checks that each engine's
-tokens equal transformers' (greedy and beam). Metrics: new tokens per second over the whole
-call (prefill included) and time to first token = the time of the same call with 1 new token.
+Rows: batch 1 and 8 x greedy and beam 4, 64 new tokens. EOS never ends a sequence, so every
+engine generates exactly 64 tokens per sequence: transformers through min_new_tokens, CTranslate2
+through min_length / min_decoding_length, packformer with no EOS id and EOS banned (plus the
+folder's bad tokens: Marian's <pad>, which CTranslate2's converter drops from its vocabulary);
+Marian's final_logits_bias[eos] is -1e4 as well. The run checks the lengths, and compares each
+engine's best sequence with transformers' (sequences equal, and tokens equal up to the first
+difference). Every engine gets the same ids, 2 intra-op threads and 1 inter-op thread.
+Metrics: new tokens per second over the whole call (prefill / encoder included; median of the
+timed calls) and time to first token = the median time of the same call with 1 new token.
 """
 from __future__ import annotations
 
@@ -23,19 +38,25 @@ import json
 import os
 import pathlib
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
 import time
 
-import numpy as np
-import torch
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("MKL_NUM_THREADS", "2")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 THREADS = 2
 NEW_TOKENS = 64
 SEED = 1234
+DONE = ".complete"  # a model folder is written completely before it is used
 
 
 def log(msg):
@@ -46,18 +67,19 @@ def log(msg):
 
 def make_gpt2(folder: pathlib.Path):
     from transformers import GPT2Config, GPT2LMHeadModel
-    if not (folder / "model.safetensors").exists():
+    if not (folder / DONE).exists():
         torch.manual_seed(SEED)
         cfg = GPT2Config(vocab_size=50257, n_positions=1024, n_embd=768, n_layer=12, n_head=12,
                          bos_token_id=50256, eos_token_id=50256)
         GPT2LMHeadModel(cfg).save_pretrained(folder)
         write_byte_level_vocab(folder, cfg.vocab_size, eos="<|endoftext|>")
+        (folder / DONE).write_text("")
     return GPT2LMHeadModel.from_pretrained(folder, attn_implementation="sdpa").eval()
 
 
 def make_marian(folder: pathlib.Path):
     from transformers import MarianConfig, MarianMTModel
-    if not (folder / "model.safetensors").exists():
+    if not (folder / DONE).exists():
         torch.manual_seed(SEED)
         vocab = 58101
         cfg = MarianConfig(vocab_size=vocab, d_model=512, encoder_layers=6, decoder_layers=6,
@@ -68,8 +90,11 @@ def make_marian(folder: pathlib.Path):
         model = MarianMTModel(cfg)
         with torch.no_grad():
             model.final_logits_bias[0, cfg.eos_token_id] = -1e4
+        # As the real opus-mt folders: <pad> (the decoder start) is never generated.
+        model.generation_config.bad_words_ids = [[cfg.pad_token_id]]
         model.save_pretrained(folder)
         write_marian_vocab(folder, vocab)
+        (folder / DONE).write_text("")
     return MarianMTModel.from_pretrained(folder, attn_implementation="sdpa").eval()
 
 
@@ -97,8 +122,9 @@ def write_marian_vocab(folder, size):
     text = folder / "spm_corpus.txt"
     text.write_text("\n".join(f"word{i} other{i % 7} thing{i % 13}" for i in range(400)) + "\n")
     for name in ("source", "target"):
-        spm.SentencePieceTrainer.train(input=str(text), model_prefix=str(folder / name), vocab_size=60,
-                                       unk_id=1, bos_id=-1, eos_id=0, pad_id=-1, minloglevel=2)
+        spm.SentencePieceTrainer.train(input=str(text), model_prefix=str(folder / name), vocab_size=32,
+                                       hard_vocab_limit=False, unk_id=1, bos_id=-1, eos_id=0, pad_id=-1,
+                                       minloglevel=2)
         (folder / f"{name}.model").rename(folder / f"{name}.spm")
         (folder / f"{name}.vocab").unlink()
         sp = spm.SentencePieceProcessor(model_file=str(folder / f"{name}.spm"))
@@ -165,6 +191,15 @@ class CTranslate2Engine:
         vocab_file = out / ("vocabulary.json" if (out / "vocabulary.json").exists() else "shared_vocabulary.json")
         self.vocab = json.loads(vocab_file.read_text())
         self.index = {t: i for i, t in enumerate(self.vocab)}
+        # Token strings carry the ids: CTranslate2's vocabulary must list the model's ids in order
+        # (Marian: without the final <pad>, which its converter drops).
+        assert len(self.index) == len(self.vocab), "duplicate token strings"
+        if kind == "marian-base":
+            ids = json.loads((folder / "vocab.json").read_text())
+            assert all(ids[t] == i for i, t in enumerate(self.vocab)) and len(self.vocab) == len(ids) - 1, vocab_file
+        else:
+            tok = json.loads((folder / "tokenizer.json").read_text())["model"]["vocab"]
+            assert all(tok[t] == i for i, t in enumerate(self.vocab)) and len(self.vocab) == len(tok), vocab_file
         self.name = "CTranslate2 " + ("Generator" if kind == "gpt2-small" else "Translator")
 
     def run(self, batch, beams, new_tokens):
@@ -172,10 +207,10 @@ class CTranslate2Engine:
         if self.kind == "gpt2-small":
             res = self.engine.generate_batch(tokens, beam_size=beams, max_length=new_tokens, min_length=new_tokens,
                                              include_prompt_in_result=False)
-        else:
-            res = self.engine.translate_batch(tokens, beam_size=beams, max_decoding_length=new_tokens,
-                                              min_decoding_length=new_tokens)
-        return [[self.index[t] for t in r.sequences[0]] for r in res]
+            return [[self.index[t] for t in r.sequences[0]] for r in res]
+        res = self.engine.translate_batch(tokens, beam_size=beams, max_decoding_length=new_tokens,
+                                          min_decoding_length=new_tokens)
+        return [[self.index[t] for t in r.hypotheses[0]] for r in res]
 
 
 class Packformer:
@@ -185,15 +220,29 @@ class Packformer:
 
     def __init__(self, kind, folder, binary):
         self.folder, self.binary = folder, binary
+        # EOS is banned (the other engines suppress it through their minimum length), and so are
+        # the folder's bad tokens (--bad-token-ids replaces them).
+        gen = json.loads((folder / "generation_config.json").read_text())
+        eos = gen.get("eos_token_id")
+        eos = [] if eos is None else (eos if isinstance(eos, list) else [eos])
+        bad = [w[0] for w in gen.get("bad_words_ids") or []]
+        self.bad = sorted(set(eos) | set(bad))
 
     def timed(self, batch, beams, new_tokens, warmup, iterations, work):
+        """(seconds of the new_tokens calls, seconds of the 1-token calls, outputs)."""
         prompts_file = work / "prompts.jsonl"
         prompts_file.write_text("".join(json.dumps(p) + "\n" for p in batch))
         cmd = [str(self.binary), "--model", str(self.folder), "--prompts", str(prompts_file),
                "--num-beams", str(beams), "--max-new-tokens", str(new_tokens),
-               "--warmup", str(warmup), "--iterations", str(iterations), "--threads", str(THREADS)]
-        res = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
-        return res["seconds"], res["outputs"]
+               "--warmup", str(warmup), "--iterations", str(iterations), "--threads", str(THREADS),
+               "--first-token"]
+        if self.bad:
+            cmd += ["--bad-token-ids", ",".join(map(str, self.bad))]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip()}")
+        res = json.loads(proc.stdout)
+        return res["seconds"], res["first_token_seconds"], res["outputs"]
 
 
 def time_calls(fn, warmup, iterations):
@@ -208,13 +257,49 @@ def time_calls(fn, warmup, iterations):
     return times, out
 
 
+def agreement(outputs, reference):
+    """(sequences equal, sequences, tokens equal up to each sequence's first difference, tokens)."""
+    same = sum(a == b for a, b in zip(outputs, reference))
+    prefix = 0
+    for a, b in zip(outputs, reference):
+        n = 0
+        while n < min(len(a), len(b)) and a[n] == b[n]:
+            n += 1
+        prefix += n
+    return same, len(reference), prefix, sum(map(len, reference))
+
+
+# Full mode's settings; estimate_full_minutes scales a run's measured call times to them.
+# 3 timed calls: a 64-token call lasts seconds, and 5 would put a full run near 30 minutes.
+FULL = dict(warmup=1, iterations=3, new_tokens=NEW_TOKENS)
+QUICK = dict(warmup=0, iterations=1, new_tokens=8)
+
+
+def estimate_full_minutes(rows, mode):
+    """Minutes the full mode's timed work would take, from this run's medians: per row and
+    engine (warm-up + iterations) calls of 64 new tokens, and as many of 1 new token. A call's
+    time is taken as first-token time + (new tokens - 1) x per-token time. Model creation and
+    conversion (first run only, ~2 minutes) and process start-ups are not included."""
+    total = 0.0
+    for r in rows:
+        first = r["ttft_ms"] / 1000
+        per_token = max(0.0, (r["median_s"] - first) / max(1, mode["new_tokens"] - 1))
+        full_call = first + (FULL["new_tokens"] - 1) * per_token
+        total += (FULL["warmup"] + FULL["iterations"]) * (full_call + first)
+    return total / 60
+
+
 # ------------------------------------------------------------------------------ run
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="fewer iterations")
+    ap.add_argument("--quick", action="store_true",
+                    help="harness check: 8 new tokens, 1 timed call, no warm-up (numbers mean nothing)")
     ap.add_argument("--models", default="gpt2-small,marian-base")
-    ap.add_argument("--out", default=str(ROOT / "docs" / "benchmarks" / "generate.md"))
+    ap.add_argument("--new-tokens", type=int, default=None,
+                    help="override the mode's new tokens (e.g. --quick --new-tokens 64: agreement at full length)")
+    ap.add_argument("--out", default=None, help="report .md (a .json is written beside it); default: "
+                    "docs/benchmarks/generate.md, or bench/generate/.work/generate-quick.md with --quick")
     ap.add_argument("--packformer", default=os.environ.get("PACKFORMER_GENERATE_BENCH",
                                                            str(ROOT / "build" / "bench" / "generate_bench")))
     args = ap.parse_args()
@@ -222,61 +307,101 @@ def main():
     torch.set_num_interop_threads(1)
     work = HERE / ".work"
     work.mkdir(exist_ok=True)
-    warmup, iterations = (1, 2) if args.quick else (1, 5)
+    if args.out is None:
+        args.out = str(work / "generate-quick.md") if args.quick else str(ROOT / "docs" / "benchmarks" / "generate.md")
+    mode = dict(QUICK if args.quick else FULL)
+    if args.new_tokens:
+        mode["new_tokens"] = args.new_tokens
+    warmup, iterations, new_tokens = mode["warmup"], mode["iterations"], mode["new_tokens"]
+    log(f"{'quick' if args.quick else 'full'} mode: {new_tokens} new tokens, {warmup} warm-up + {iterations} "
+        f"timed calls per engine and row (and as many with 1 new token); full mode: about 10 minutes "
+        f"on 2 idle cores")
+    load = os.getloadavg()[0]
+    busy = load > 0.5 * os.cpu_count()
+    if busy:
+        log(f"WARNING: load average {load:.1f} on {os.cpu_count()} cores: the machine is busy, timings are unreliable")
     binary = pathlib.Path(args.packformer)
+    if not binary.exists():
+        sys.exit(f"{binary} is missing: cmake --build build --target generate_bench")
     started = time.time()
-    rows, checks = [], []
+    rows, checks, problems = [], [], []
     for kind in args.models.split(","):
         folder = work / "models" / kind
         folder.mkdir(parents=True, exist_ok=True)
         log(f"{kind}: model")
+        if not (folder / DONE).exists():
+            shutil.rmtree(work / "ct2" / kind, ignore_errors=True)  # converted from an older folder
         model = (make_gpt2 if kind == "gpt2-small" else make_marian)(folder)
-        engines = [Transformers(kind, model), CTranslate2Engine(kind, folder, work)]
-        if binary.exists():
-            engines.append(Packformer(kind, folder, binary))
-        else:
-            checks.append(f"packformer not measured: {binary} is missing")
+        engines = [Transformers(kind, model), CTranslate2Engine(kind, folder, work), Packformer(kind, folder, binary)]
         for batch_size in (1, 8):
             batch = prompts(kind, batch_size, model.config.vocab_size, SEED + batch_size)
             for beams in (1, 4):
                 search = "greedy" if beams == 1 else f"beam {beams}"
                 reference = None
                 for eng in engines:
-                    log(f"{kind} batch {batch_size} {search}: {eng.name}")
+                    t0 = time.time()
                     if isinstance(eng, Packformer):
-                        full, outputs = eng.timed(batch, beams, NEW_TOKENS, warmup, iterations, work)
-                        first, _ = eng.timed(batch, beams, 1, warmup, iterations, work)
+                        full, first, outputs = eng.timed(batch, beams, new_tokens, warmup, iterations, work)
                     else:
-                        full, outputs = time_calls(lambda: eng.run(batch, beams, NEW_TOKENS), warmup, iterations)
+                        full, outputs = time_calls(lambda: eng.run(batch, beams, new_tokens), warmup, iterations)
                         first, _ = time_calls(lambda: eng.run(batch, beams, 1), warmup, iterations)
-                    lengths = {len(o) for o in outputs}
+                    lengths = sorted({len(o) for o in outputs})
                     if reference is None:
                         reference = outputs
-                    same = sum(a == b for a, b in zip(outputs, reference))
-                    checks.append(f"{kind} batch {batch_size} {search} {eng.name}: new tokens per sequence "
-                                  f"{sorted(lengths)}; {same}/{len(outputs)} sequences equal to transformers'")
+                    same, n, prefix, tokens = agreement(outputs, reference)
+                    check = (f"{kind} batch {batch_size} {search} {eng.name}: new tokens per sequence {lengths}; "
+                             f"{same}/{n} sequences and {prefix}/{tokens} tokens (to the first difference) "
+                             f"equal to transformers'")
+                    checks.append(check)
+                    if lengths != [new_tokens] or len(outputs) != batch_size:
+                        problems.append(check)
                     med = statistics.median(full)
                     rows.append(dict(model=kind, batch=batch_size, search=search, engine=eng.name,
-                                     median_s=med, tokens_per_s=batch_size * NEW_TOKENS / med,
-                                     ttft_ms=1000 * statistics.median(first)))
-    write_report(args, rows, checks, started)
+                                     median_s=med, seconds=full, tokens_per_s=batch_size * new_tokens / med,
+                                     ttft_ms=1000 * statistics.median(first), ttft_seconds=first,
+                                     sequences_equal=same, sequences=n, tokens_equal_prefix=prefix, tokens=tokens,
+                                     new_tokens_per_sequence=lengths))
+                    log(f"{kind} batch {batch_size} {search}: {eng.name}: {time.time() - t0:.1f} s, "
+                        f"{same}/{n} sequences equal to transformers'")
+    estimate = estimate_full_minutes(rows, mode)
+    write_report(args, rows, checks, problems, started, new_tokens, estimate, load)
+    log(f"full mode on this machine, estimated from this run: {estimate:.0f} minutes of timed calls "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: an estimate made under load is too long)")
+    if problems:
+        sys.exit("some engine did not generate exactly the requested tokens:\n" + "\n".join(problems))
 
 
-def write_report(args, rows, checks, started):
+def write_report(args, rows, checks, problems, started, new_tokens, estimate, load_start):
     import ctranslate2
     import transformers
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     commit = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h"], capture_output=True,
                             text=True).stdout.strip()
-    lines = ["# Generation benchmark", "",
-             f"- command: `bench/generate/run{' --quick' if args.quick else ''}` "
-             f"({(time.time() - started) / 60:.1f} minutes, {datetime.datetime.now():%Y-%m-%d %H:%M})",
-             f"- machine: {cpu}, {os.cpu_count()} cores; threads: {THREADS} intra-op, 1 inter-op for every engine",
-             f"- versions: torch {torch.__version__}, transformers {transformers.__version__}, "
-             f"ctranslate2 {ctranslate2.__version__}, Python {platform.python_version()}, packformer {commit}",
-             f"- {NEW_TOKENS} new tokens per sequence (EOS unreachable), fp32, random weights of the real geometry",
-             "", "| model | batch | search | engine | new tokens/s | time to first token ms | vs best other |",
-             "|---|---:|---|---|---:|---:|---:|"]
+    minutes = (time.time() - started) / 60
+    meta = dict(command=" ".join(["bench/generate/run"] + sys.argv[1:]), wall_minutes=round(minutes, 1),
+                date=f"{datetime.datetime.now():%Y-%m-%d %H:%M}", cpu=cpu, cores=os.cpu_count(),
+                load_average=os.getloadavg(), threads=THREADS, new_tokens=new_tokens,
+                versions=dict(torch=torch.__version__, transformers=transformers.__version__,
+                              ctranslate2=ctranslate2.__version__, python=platform.python_version(),
+                              packformer=commit),
+                load_average_at_start=load_start, estimated_full_minutes=round(estimate, 1))
+    lines = ["# Generation benchmark", ""]
+    if load_start > 0.5 * os.cpu_count():
+        lines += [f"**The machine was busy (load average {load_start:.1f} at the start): timings are unreliable.**",
+                  ""]
+    if args.quick:
+        lines += [f"Quick mode: a harness check ({new_tokens} new tokens, 1 timed call, no warm-up); the numbers "
+                  f"mean nothing. Full mode estimated from this run: {estimate:.0f} minutes of timed calls.", ""]
+    lines += [f"- command: `{meta['command']}` ({minutes:.1f} minutes, {meta['date']})",
+              f"- machine: {cpu}, {os.cpu_count()} cores, load average at the end "
+              f"{' '.join(f'{x:.2f}' for x in meta['load_average'])}; threads: {THREADS} intra-op, 1 inter-op "
+              f"for every engine",
+              f"- versions: torch {torch.__version__}, transformers {transformers.__version__}, "
+              f"ctranslate2 {ctranslate2.__version__}, Python {platform.python_version()}, packformer {commit}",
+              f"- {new_tokens} new tokens per sequence (EOS suppressed), fp32, random weights of the real geometry; "
+              f"tokens/s over the whole call (median), time to first token = median time of a 1-token call",
+              "", "| model | batch | search | engine | new tokens/s | time to first token ms | vs best other |",
+              "|---|---:|---|---|---:|---:|---:|"]
     for r in rows:
         group = [o for o in rows if (o["model"], o["batch"], o["search"]) == (r["model"], r["batch"], r["search"])]
         others = [o["tokens_per_s"] for o in group if o["engine"] != r["engine"]]
@@ -284,7 +409,12 @@ def write_report(args, rows, checks, started):
         lines.append(f"| {r['model']} | {r['batch']} | {r['search']} | {r['engine']} | {r['tokens_per_s']:.1f} | "
                      f"{r['ttft_ms']:.1f} | {ratio:.2f}x |")
     lines += ["", "## Checks (same run)", ""] + [f"- {c}" for c in checks] + [""]
-    pathlib.Path(args.out).write_text("\n".join(lines))
+    if problems:
+        lines += ["**Length check failed:**", ""] + [f"- {p}" for p in problems] + [""]
+    out = pathlib.Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines))
+    out.with_suffix(".json").write_text(json.dumps(dict(meta=meta, rows=rows), indent=1) + "\n")
     print("\n".join(lines))
 
 
