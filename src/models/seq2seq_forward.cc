@@ -17,7 +17,6 @@
 namespace packformer {
 namespace {
 
-
 void norm_rows(const float* x, const LayerNormParams& norm, float* y, int64_t rows, int64_t n, float eps) {
   layer_norm(x, norm.gamma.data(), norm.beta.data(), y, rows, n, eps);
 }
