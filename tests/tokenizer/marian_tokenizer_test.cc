@@ -18,14 +18,16 @@ class Seq2SeqTokenizer : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Seq2SeqTokenizer, EncodesAsTransformers) {
   const auto tok = Tokenizer::from_model_dir(tiny_model(GetParam()));
-  for (const auto& t : golden(GetParam()).at("texts"))
+  const auto expected = golden(GetParam());  // named: a range-for over a temporary's .at() dangles
+  for (const auto& t : expected.at("texts"))
     EXPECT_EQ(tok->encode(t.at("text").get<std::string>()).ids, t.at("source").get<std::vector<int32_t>>())
         << t.at("text");
 }
 
 TEST_P(Seq2SeqTokenizer, DecodesAsTransformers) {
   const auto tok = Tokenizer::from_model_dir(tiny_model(GetParam()));
-  for (const auto& d : golden(GetParam()).at("decodes")) {
+  const auto expected = golden(GetParam());
+  for (const auto& d : expected.at("decodes")) {
     const auto ids = d.at("ids").get<std::vector<int32_t>>();
     EXPECT_EQ(tok->decode(ids, true), d.at("skip_special").get<std::string>()) << nlohmann::json(ids).dump();
     EXPECT_EQ(tok->decode(ids, false), d.at("keep_special").get<std::string>()) << nlohmann::json(ids).dump();
