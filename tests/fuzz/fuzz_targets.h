@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,8 @@
 #include "loader/json_file.h"
 #include "loader/safetensors.h"
 #include "models/bert.h"
+#include "models/gpt2.h"
+#include "models/seq2seq.h"
 #include "packformer/error.h"
 #include "packformer/tokenizer.h"
 #include "tokenizer/tokenizer_json.h"
@@ -48,14 +51,20 @@ inline void safetensors_input(const uint8_t* data, size_t size) {
   });
 }
 
-// Bytes -> config.json: JSON checks, then the BERT-family config parser (types, ranges).
+// Bytes -> config.json: JSON checks, then every architecture's config parser (types, ranges,
+// token ids) on the same document, so a mutation of one family's fields reaches the others.
 inline void config_json_input(const uint8_t* data, size_t size) {
+  std::optional<JsonFile> json;
   accepting_errors([&] {
-    const JsonFile json = JsonFile::from_text(std::string(reinterpret_cast<const char*>(data), size), "config.json");
-    const std::string model_type = json.get_string("model_type", "bert");
-    if (is_bert_family(model_type)) parse_bert_config(json, model_type);
-    else parse_bert_config(json, "bert");
+    json.emplace(JsonFile::from_text(std::string(reinterpret_cast<const char*>(data), size), "config.json"));
   });
+  if (!json) return;
+  accepting_errors([&] {
+    const std::string model_type = json->get_string("model_type", "bert");
+    parse_bert_config(*json, is_bert_family(model_type) ? model_type : "bert");
+  });
+  accepting_errors([&] { parse_gpt2_config(*json); });
+  accepting_errors([&] { parse_seq2seq_config(*json); });
 }
 
 // Runs a loaded tokenizer over a few texts and id lists: with and without the file's own

@@ -63,7 +63,8 @@ def safetensors_seeds():
 
 
 def config_seeds():
-    for model in ["tiny-bert", "tiny-roberta", "tiny-xlmr", "tiny-minilm", "tiny-bert-cls"]:
+    for model in ["tiny-bert", "tiny-roberta", "tiny-xlmr", "tiny-minilm", "tiny-bert-cls", "tiny-gpt2",
+                  "tiny-marian", "tiny-marian-separate", "tiny-bart"]:
         write("corpus/config_json", model, (DATA / "models" / model / "config.json").read_bytes())
     base = json.loads((DATA / "models" / "tiny-bert" / "config.json").read_text())
     for name, change in [("hidden_size_1e9", {"hidden_size": 10 ** 9}),
