@@ -1,22 +1,15 @@
 #include "models/memory_plan.h"
 
-#include <unistd.h>
-
-#include <limits>
 #include <string>
 
+#include "core/memory_limit.h"
 #include "packformer/error.h"
 
 namespace packformer {
 namespace {
-
-constexpr uint64_t kSaturated = std::numeric_limits<uint64_t>::max();
-
-uint64_t mul(uint64_t a, uint64_t b) { return a != 0 && b > kSaturated / a ? kSaturated : a * b; }
-uint64_t add(uint64_t a, uint64_t b) { return b > kSaturated - a ? kSaturated : a + b; }
-
-std::string mib(uint64_t bytes) { return std::to_string(bytes / (1024 * 1024)) + " MiB"; }
-
+// Short names: the formulas below use them on every term.
+uint64_t mul(uint64_t a, uint64_t b) { return saturating_mul(a, b); }
+uint64_t add(uint64_t a, uint64_t b) { return saturating_add(a, b); }
 }  // namespace
 
 uint64_t batch_memory_bytes(const EncoderConfig& c, const BatchShape& s, const RunOptions& options) {
@@ -43,20 +36,14 @@ uint64_t batch_memory_bytes(const EncoderConfig& c, const BatchShape& s, const R
   return add(mul(floats, sizeof(float)), mul(add(int64s, batch + 1), sizeof(int64_t)));
 }
 
-uint64_t default_memory_limit() {
-  const long pages = ::sysconf(_SC_PHYS_PAGES), page_size = ::sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || page_size <= 0) return kSaturated;
-  return mul(static_cast<uint64_t>(pages), static_cast<uint64_t>(page_size)) / 2;
-}
-
 void check_memory(uint64_t needed, uint64_t limit, const RunOptions& options) {
   if (needed <= limit) return;
   const char* path = options.path == ExecutionPath::Slow ? "the slow path" : options.sparsity ? "the fast path (packed)"
                                                                                              : "the fast path (padded)";
   fail(ErrorKind::OutOfMemory,
-       std::string("the batch needs ") + std::to_string(needed) + " bytes (" + mib(needed) + ") of activations on " +
-           path + " but at most " + std::to_string(limit) + " bytes (" + mib(limit) +
-           ") are allowed: use smaller batches or shorter inputs (--batch-size, --max-length), or raise --max-memory");
+       "the batch needs " + describe_bytes(needed) + " of activations on " + path + " but at most " +
+           describe_bytes(limit) +
+           " are allowed: use smaller batches or shorter inputs (--batch-size, --max-length), or raise --max-memory");
 }
 
 }  // namespace packformer

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "core/memory_limit.h"
 #include "models/encoder_model.h"
 #include "packformer/encoder.h"
 
@@ -18,10 +19,6 @@ struct BatchShape {
 // Bytes of activations and outputs run() allocates for this batch on this path (the weights,
 // loaded already, are not counted). Saturates at UINT64_MAX instead of overflowing.
 uint64_t batch_memory_bytes(const EncoderConfig& config, const BatchShape& shape, const RunOptions& options);
-
-// The limit used when EncoderOptions::max_memory_bytes is 0: half of physical RAM (UINT64_MAX
-// when the system does not say).
-uint64_t default_memory_limit();
 
 // Throws ErrorKind::OutOfMemory, naming needed and allowed bytes, when `needed > limit`.
 void check_memory(uint64_t needed, uint64_t limit, const RunOptions& options);

@@ -3,45 +3,12 @@
 // computed figure is an upper bound of what run() really allocates (measured here by counting
 // every operator new of the process while run() executes).
 #include <gmock/gmock.h>
-#include <malloc.h>
 #include <unistd.h>
-
-#include <atomic>
-#include <cstdlib>
-#include <new>
 
 #include "packformer/encoder.h"
 #include "packformer/error.h"
+#include "peak_memory.h"
 #include "test_util.h"
-
-namespace {
-std::atomic<bool> tracking{false};
-std::atomic<long long> live{0}, peak{0};
-
-void* tracked_new(size_t n) {
-  void* p = std::malloc(n == 0 ? 1 : n);
-  if (p == nullptr) throw std::bad_alloc();
-  if (tracking.load(std::memory_order_relaxed)) {
-    const long long now = live.fetch_add(static_cast<long long>(malloc_usable_size(p))) + malloc_usable_size(p);
-    long long seen = peak.load();
-    while (now > seen && !peak.compare_exchange_weak(seen, now)) {
-    }
-  }
-  return p;
-}
-void tracked_delete(void* p) {
-  if (p == nullptr) return;
-  if (tracking.load(std::memory_order_relaxed)) live.fetch_sub(static_cast<long long>(malloc_usable_size(p)));
-  std::free(p);
-}
-}  // namespace
-
-void* operator new(size_t n) { return tracked_new(n); }
-void* operator new[](size_t n) { return tracked_new(n); }
-void operator delete(void* p) noexcept { tracked_delete(p); }
-void operator delete[](void* p) noexcept { tracked_delete(p); }
-void operator delete(void* p, size_t) noexcept { tracked_delete(p); }
-void operator delete[](void* p, size_t) noexcept { tracked_delete(p); }
 
 namespace packformer::test {
 namespace {
@@ -65,12 +32,7 @@ const RunOptions kPaths[] = {{ExecutionPath::Slow, false}, {ExecutionPath::Fast,
 
 // Peak bytes of operator new held during one run, above what was held before it.
 long long peak_during_run(const Encoder& encoder, const EncoderInput& input, const RunOptions& options) {
-  live = 0;
-  peak = 0;
-  tracking = true;
-  EncoderOutput out = encoder.run(input, kSentenceEmbedding | kHiddenStates, options);
-  tracking = false;
-  return peak.load();
+  return peak_bytes_during([&] { EncoderOutput out = encoder.run(input, kSentenceEmbedding | kHiddenStates, options); });
 }
 
 TEST(MemoryLimit, NeededBytesBoundWhatRunAllocates) {
