@@ -4,6 +4,7 @@
 
 #include "json_lines.h"
 #include "line_io.h"
+#include "memory_size.h"
 #include "packformer/error.h"
 #include "packformer/tokenizer.h"
 
@@ -53,12 +54,19 @@ void GenerationCliOptions::add_to(CLI::App* cmd, const std::string& input_what) 
       ->capture_default_str();
   cmd->add_option("--batch-size", batch_size, "inputs generated together")->capture_default_str();
   cmd->add_option("--threads", threads, "threads (0 = all cores)");
+  cmd->add_option("--max-memory", max_memory,
+                  "most memory one batch may use (KV cache, activations, logits), e.g. 4G or 512M; a batch "
+                  "needing more is refused before allocating (default: half of physical RAM)");
 }
 
 void GenerationCliOptions::finish() {
   if (model.empty()) fail(ErrorKind::InvalidInput, "--model DIR is required");
   if (batch_size < 1) fail(ErrorKind::InvalidInput, "--batch-size must be >= 1");
   generation.early_stopping = early_stopping_from(early_stopping);
+}
+
+GeneratorLoadOptions GenerationCliOptions::load_options() const {
+  return {.threads = threads, .load_tokenizer = !ids, .max_memory_bytes = parse_memory_size(max_memory)};
 }
 
 void check_input_line(const Generator& generator, const std::vector<int32_t>& ids, int64_t max_new_tokens, size_t line) {

@@ -15,15 +15,19 @@ namespace packformer::cli {
 struct GenerationCliOptions {
   std::string model, input, output;
   std::string early_stopping = "false";
+  std::string max_memory;
   bool ids = false;
   int64_t batch_size = 8;
   int threads = 0;
   GenerationOptions generation;
 
-  // Registers --model, --input, --output, --ids, --batch-size, --threads and the search options.
+  // Registers --model, --input, --output, --ids, --batch-size, --threads, --max-memory and the
+  // search options.
   void add_to(CLI::App* cmd, const std::string& input_what);
   // Checks the values CLI11 cannot and finishes `generation` (early stopping).
   void finish();
+  // --threads, --max-memory, and a tokenizer unless the inputs are ids.
+  GeneratorLoadOptions load_options() const;
 };
 
 // Throws InvalidInput naming `line` when the model cannot take `ids` with `max_new_tokens`

@@ -2,8 +2,9 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "memory_size.h"
+
 #include "packformer/error.h"
-#include "path_options.h"
 
 namespace packformer::cli {
 

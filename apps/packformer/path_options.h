@@ -6,12 +6,10 @@
 #include <cstdint>
 #include <string>
 
+#include "memory_size.h"
 #include "packformer/encoder.h"
 
 namespace packformer::cli {
-
-// "4G", "512M", "1.5GiB", "1000000" -> bytes (K, M, G, T are powers of 1024). 0 for "".
-uint64_t parse_memory_size(const std::string& text);
 
 struct PathOptions {
   std::string path = "fast";

@@ -72,6 +72,10 @@ using GeneratedIds = std::vector<std::vector<std::vector<int32_t>>>;
 struct GeneratorLoadOptions {
   int threads = 0;  // 0 = all cores. OpenMP threads are process-wide: the last value set wins.
   bool load_tokenizer = true;
+  // A generate call needing more bytes than this (KV cache, activations, logits; the weights
+  // are not counted) is refused with an OutOfMemory error before anything is allocated.
+  // 0 = half of physical RAM.
+  uint64_t max_memory_bytes = 0;
 };
 
 class Generator {
@@ -84,6 +88,10 @@ class Generator {
   // Not reentrant: one call at a time per Generator (the cache is reused across calls).
   GeneratedIds generate(const std::vector<std::vector<int32_t>>& prompts, const GenerationOptions& options,
                         const TokenCallback& on_token = {});
+  // The bytes generate() would allocate for these prompts and options (what max_memory_bytes
+  // is compared with), without running; the request is checked as generate() checks it.
+  uint64_t memory_needed(const std::vector<std::vector<int32_t>>& prompts, const GenerationOptions& options) const;
+  uint64_t memory_limit() const;  // GeneratorLoadOptions::max_memory_bytes, or the default
   // Texts in (tokenized as the folder's tokenizer does by default), texts out (the new
   // tokens decoded, special tokens skipped); per prompt, num_return_sequences texts.
   std::vector<std::vector<std::string>> generate_text(const std::vector<std::string>& texts,

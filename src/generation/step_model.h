@@ -28,6 +28,11 @@ class StepModel {
   // Throws InvalidInput when `prompt` cannot be served with `max_new_tokens` new tokens
   // (empty, too long for the positions, ids out of range); the message names prompt `index`.
   virtual void check_prompt(const std::vector<int32_t>& prompt, int64_t max_new_tokens, size_t index) const = 0;
+  // The bytes begin() will plan for these (checked) prompts: the KV cache of every row at its
+  // maximum length and the workspace. Computed before anything is allocated, so that a call
+  // too large for the machine is refused first; saturates at UINT64_MAX instead of overflowing.
+  virtual uint64_t planned_bytes(const std::vector<std::vector<int32_t>>& prompts, int64_t copies,
+                                 int64_t max_new_tokens) const = 0;
 
   // Plans every buffer of the call (the KV cache for all rows at their maximum length
   // included): no later call of this generation allocates. Then runs the prompts (packed, no

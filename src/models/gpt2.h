@@ -42,6 +42,8 @@ class Gpt2Model final : public StepModel {
   int64_t max_positions() const override { return config_.n_positions; }
   std::vector<int32_t> decoder_prefix(const std::vector<int32_t>& prompt) const override { return prompt; }
   void check_prompt(const std::vector<int32_t>& prompt, int64_t max_new_tokens, size_t index) const override;
+  uint64_t planned_bytes(const std::vector<std::vector<int32_t>>& prompts, int64_t copies,
+                         int64_t max_new_tokens) const override;
   void begin(const std::vector<std::vector<int32_t>>& prompts, int64_t copies, int64_t max_new_tokens,
              float* logits) override;
   void step(const int32_t* rows, const int32_t* tokens, int64_t n, float* logits) override;

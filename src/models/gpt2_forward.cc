@@ -7,6 +7,7 @@
 #include <string>
 
 #include "backends/cpu/decoder_attention.h"
+#include "core/memory_limit.h"
 #include "models/gpt2.h"
 #include "models/gpt2_internal.h"
 #include "models/input_checks.h"
@@ -32,6 +33,25 @@ void Gpt2Model::plan(int64_t token_rows, int64_t cache_rows, int64_t cache_posit
   ensure_size(w.last_rows, t);
   w.cache.plan(c.n_layer, cache_rows, cache_positions, c.n_embd);
   w.copies = copies;
+}
+
+uint64_t Gpt2Model::planned_bytes(const std::vector<std::vector<int32_t>>& prompts, int64_t copies,
+                                  int64_t max_new_tokens) const {
+  const Gpt2Config& c = config_;
+  uint64_t total = 0, longest = 0;
+  for (const auto& prompt : prompts) {
+    total += prompt.size();
+    longest = std::max<uint64_t>(longest, prompt.size());
+  }
+  const uint64_t cache_rows = saturating_mul(prompts.size(), static_cast<uint64_t>(copies));
+  const uint64_t token_rows = std::max(total, cache_rows);
+  // plan(): x, normed, context, x_mid, last and qkv (3x) [rows, n_embd], inner [rows, n_inner];
+  // ids (int32) and positions, cache_rows, key_counts, last_rows (int64).
+  const uint64_t row_bytes = static_cast<uint64_t>(8 * c.n_embd + c.n_inner) * sizeof(float) + sizeof(int32_t) +
+                             4 * sizeof(int64_t);
+  const int64_t positions = static_cast<int64_t>(saturating_add(longest, static_cast<uint64_t>(max_new_tokens - 1)));
+  return saturating_add(saturating_mul(token_rows, row_bytes),
+                        KvCache::planned_bytes(c.n_layer, static_cast<int64_t>(cache_rows), positions, c.n_embd, copies));
 }
 
 void Gpt2Model::run_rows(int64_t rows) {

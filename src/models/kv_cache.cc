@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/memory_limit.h"
 #include "models/input_checks.h"
 #include "packformer/error.h"
 
@@ -17,6 +18,16 @@ void KvCache::plan(int64_t layers, int64_t rows, int64_t positions, int64_t widt
   ensure_size(v_, size);
   ensure_size(length_, static_cast<size_t>(rows));
   std::fill(length_.begin(), length_.begin() + rows, 0);
+}
+
+uint64_t KvCache::planned_bytes(int64_t layers, int64_t rows, int64_t positions, int64_t width,
+                               int64_t copied_rows) {
+  const auto u = [](int64_t v) { return static_cast<uint64_t>(v); };
+  const uint64_t row_floats = saturating_mul(saturating_mul(u(layers), 2), saturating_mul(u(positions), u(width)));
+  const uint64_t staged_rows = copied_rows > 1 ? u(copied_rows) : 0;
+  const uint64_t floats = saturating_mul(saturating_add(u(rows), staged_rows), row_floats);
+  return saturating_add(saturating_mul(floats, sizeof(float)),
+                        saturating_mul(saturating_add(u(rows), staged_rows), sizeof(int64_t)));
 }
 
 void KvCache::write(int64_t layer, int64_t row, int64_t position, const float* key, const float* value) {

@@ -15,6 +15,9 @@ class KvCache {
   // Grows the storage to hold layers x rows x positions x width keys and values (never
   // shrinks) and sets every row's length to 0.
   void plan(int64_t layers, int64_t rows, int64_t positions, int64_t width);
+  // The bytes plan() and the staging area of copy_rows (at most `copied_rows` rows at once:
+  // beam search copies the beams of one prompt) need; saturating.
+  static uint64_t planned_bytes(int64_t layers, int64_t rows, int64_t positions, int64_t width, int64_t copied_rows);
 
   float* keys(int64_t layer) { return k_.data() + layer * layer_stride(); }
   float* values(int64_t layer) { return v_.data() + layer * layer_stride(); }

@@ -60,6 +60,8 @@ class Seq2SeqModel final : public StepModel {
   // A source needs 1..max_positions ids of the source vocabulary; the decoder holds the start
   // token and all but the last new token, so max_new_tokens <= max_positions.
   void check_prompt(const std::vector<int32_t>& source, int64_t max_new_tokens, size_t index) const override;
+  uint64_t planned_bytes(const std::vector<std::vector<int32_t>>& sources, int64_t copies,
+                         int64_t max_new_tokens) const override;
   void begin(const std::vector<std::vector<int32_t>>& sources, int64_t copies, int64_t max_new_tokens,
              float* logits) override;
   void step(const int32_t* rows, const int32_t* tokens, int64_t n, float* logits) override;

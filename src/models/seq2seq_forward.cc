@@ -8,6 +8,7 @@
 
 #include "backends/cpu/attention.h"
 #include "backends/cpu/decoder_attention.h"
+#include "core/memory_limit.h"
 #include "models/input_checks.h"
 #include "models/seq2seq.h"
 #include "models/seq2seq_internal.h"
@@ -77,6 +78,27 @@ void Seq2SeqModel::start(const std::vector<std::vector<int32_t>>& sources, int64
   w.cache.plan(c.decoder_layers, static_cast<int64_t>(count) * copies, positions, c.d_model);
   w.copies = copies;
   run_encoder(total);
+}
+
+uint64_t Seq2SeqModel::planned_bytes(const std::vector<std::vector<int32_t>>& sources, int64_t copies,
+                                     int64_t max_new_tokens) const {
+  const Seq2SeqConfig& c = config_;
+  uint64_t total = 0;
+  for (const auto& source : sources) total += source.size();
+  const uint64_t count = sources.size(), rows = saturating_mul(count, static_cast<uint64_t>(copies));
+  const uint64_t n = static_cast<uint64_t>(c.d_model);
+  // start(): per source token ex, ectx, esum and eqkv (3x) [d_model], einner [encoder_ffn],
+  // eids (int32) and the cross-attention keys | values of every decoder layer; per source 3
+  // int64s; per decoder row x, x_mid, q, ctx and qkv (3x) [d_model], inner [decoder_ffn], ids
+  // (int32) and 5 int64s.
+  const uint64_t source_token_bytes = (6 * n + static_cast<uint64_t>(c.encoder_ffn)) * sizeof(float) +
+                                      sizeof(int32_t) + static_cast<uint64_t>(c.decoder_layers) * 2 * n * sizeof(float);
+  const uint64_t decoder_row_bytes =
+      (7 * n + static_cast<uint64_t>(c.decoder_ffn)) * sizeof(float) + sizeof(int32_t) + 5 * sizeof(int64_t);
+  uint64_t bytes = saturating_add(saturating_mul(total, source_token_bytes), saturating_mul(count, 3 * sizeof(int64_t)));
+  bytes = saturating_add(bytes, saturating_mul(std::max(count, rows), decoder_row_bytes));
+  return saturating_add(bytes, KvCache::planned_bytes(c.decoder_layers, static_cast<int64_t>(rows), max_new_tokens,
+                                                      c.d_model, copies));
 }
 
 void Seq2SeqModel::run_encoder(int64_t total) {

@@ -76,6 +76,9 @@ TEST_F(GenerateCli, BadInputGivesOneClearError) {
   expect_error(run(model() + " --ids --num-beams 2 --num-return-sequences 3", "[1]\n"), {"num_return_sequences"});
   expect_error(run(model() + " --ids --max-new-tokens 0", "[1]\n"), {"max_new_tokens"});
   expect_error(run(model() + " --ids", ""), {"no prompts"});
+  expect_error(run(model() + " --ids --num-beams 4 --max-memory 100K", "[1, 2, 3]\n"),
+               {"out of memory", "needs", "102400 bytes", "--max-memory"});
+  expect_error(run(model() + " --ids --max-memory lots", "[1]\n"), {"--max-memory", "lots", "not a size"});
   expect_error(run("--model " + quote((tmp_.path() / "missing").string()), "hi\n"), {"missing"});
 }
 
