@@ -23,7 +23,10 @@ void register_synth_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("synth", "write a model folder with seeded random weights");
   cmd->add_option("--arch", o->arch, "xlmr-large | xlmr-base | bert-base | minilm-l6 | tiny")->capture_default_str();
   cmd->add_option("--out", o->out, "output folder")->required();
-  cmd->add_option("--tokenizer", o->tokenizer, "tokenizer file to copy into the folder (tokenizer.json, vocab.txt, .model)");
+  cmd->add_option("--tokenizer", o->tokenizer,
+                  "tokenizer file to copy into the folder (tokenizer.json, vocab.txt, .model); default: a built-in "
+                  "tokenizer.json matching the geometry: bert: WordPiece with bert-base-uncased's 30,522 tokens; "
+                  "roberta, xlm-roberta: an XLM-R-style Unigram with 3,002 pieces (needs --vocab >= that)");
   auto* layers = cmd->add_option("--layers", geometry->layers, "override: encoder layers");
   auto* hidden = cmd->add_option("--hidden", geometry->hidden, "override: hidden size");
   auto* heads = cmd->add_option("--heads", geometry->heads, "override: attention heads");
@@ -47,13 +50,17 @@ void register_synth_command(CLI::App& app) {
     if (*act) spec.activation = geometry->activation;
     spec.seed = geometry->seed;
     int last_percent = -1;
-    write_synthetic_model(spec, o->out, o->tokenizer, [&](int64_t done, int64_t total) {
+    const SynthResult result = write_synthetic_model(spec, o->out, o->tokenizer, [&](int64_t done, int64_t total) {
       const int percent = static_cast<int>(100 * done / std::max<int64_t>(total, 1));
       if (percent / 10 != last_percent / 10) std::fprintf(stderr, "synth: writing weights %d%%\n", percent);
       last_percent = percent;
     });
     std::fprintf(stderr, "synth: wrote %s (%s, %lld layers, hidden %lld)\n", o->out.c_str(), spec.model_type.c_str(),
                  static_cast<long long>(spec.layers), static_cast<long long>(spec.hidden));
+    if (result.tokenizer.empty())
+      std::fprintf(stderr, "synth: %s\n", result.tokenizer_note.c_str());
+    else
+      std::fprintf(stderr, "synth: tokenizer: %s\n", result.tokenizer.c_str());
   });
 }
 

@@ -24,9 +24,19 @@ struct SynthSpec {
 SynthSpec synth_preset(const std::string& name);
 std::vector<std::string> synth_preset_names();
 
+// What write_synthetic_model wrote besides the weights.
+struct SynthResult {
+  // The tokenizer in the folder ("" when none): the copied file's name or the built-in one's
+  // description; `tokenizer_note` says why none was written.
+  std::string tokenizer, tokenizer_note;
+};
+
 // Writes config.json, model.safetensors (F32) and, for sentence-transformers specs, the
-// pooling modules. `tokenizer` (optional) is copied in. Progress goes to the callback.
-void write_synthetic_model(const SynthSpec& spec, const std::filesystem::path& dir,
+// pooling modules. `tokenizer` (optional) is copied in; without it a built-in tokenizer.json
+// matching the geometry is written when its ids fit the vocabulary: WordPiece (30,522 ids:
+// bert-base-uncased's) for bert, an XLM-R-style Unigram (3,002 ids) for roberta and
+// xlm-roberta. Progress goes to the callback.
+SynthResult write_synthetic_model(const SynthSpec& spec, const std::filesystem::path& dir,
                            const std::filesystem::path& tokenizer = {},
                            const std::function<void(int64_t done, int64_t total)>& progress = {});
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "loader/safetensors_writer.h"
+#include "models/synth_tokenizers.h"
 #include "packformer/error.h"
 #include "packformer/synth.h"
 
@@ -184,22 +185,44 @@ SynthSpec synth_preset(const std::string& name) {
 
 std::vector<std::string> synth_preset_names() { return {"xlmr-large", "xlmr-base", "bert-base", "minilm-l6", "tiny"}; }
 
-void write_synthetic_model(const SynthSpec& spec, const std::filesystem::path& dir, const std::filesystem::path& tokenizer,
-                           const std::function<void(int64_t, int64_t)>& progress) {
+namespace {
+
+// Copies the user's tokenizer file, or writes the built-in one matching the geometry.
+SynthResult write_tokenizer(const SynthSpec& spec, const std::filesystem::path& dir,
+                            const std::filesystem::path& tokenizer) {
+  if (!tokenizer.empty()) {
+    if (!std::filesystem::is_regular_file(tokenizer))
+      fail(ErrorKind::InvalidInput, tokenizer.string() + ": tokenizer file not found");
+    std::filesystem::copy_file(tokenizer, dir / tokenizer.filename(), std::filesystem::copy_options::overwrite_existing);
+    return {tokenizer.filename().string(), ""};
+  }
+  const BuiltInTokenizer& builtin = roberta_like(spec) ? builtin_unigram_tokenizer() : builtin_wordpiece_tokenizer();
+  if (spec.vocab < builtin.vocab_size)
+    return {"", "no tokenizer written: the built-in " + std::string(builtin.description) + " needs a vocabulary of " +
+                    std::to_string(builtin.vocab_size) + " (this one has " + std::to_string(spec.vocab) +
+                    "); pass --tokenizer, or token ids with --ids"};
+  std::ofstream out(dir / "tokenizer.json", std::ios::binary);
+  out.write(builtin.json.data(), static_cast<std::streamsize>(builtin.json.size()));
+  if (!out.flush()) fail(ErrorKind::Io, (dir / "tokenizer.json").string() + ": cannot write");
+  return {builtin.description, ""};
+}
+
+}  // namespace
+
+SynthResult write_synthetic_model(const SynthSpec& spec, const std::filesystem::path& dir,
+                                  const std::filesystem::path& tokenizer,
+                                  const std::function<void(int64_t, int64_t)>& progress) {
   check(spec);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) fail(ErrorKind::Io, dir.string() + ": cannot create folder: " + ec.message());
   write_json(dir / "config.json", config_json(spec));
   if (spec.sentence_transformers) write_sentence_modules(spec, dir);
-  if (!tokenizer.empty()) {
-    if (!std::filesystem::is_regular_file(tokenizer))
-      fail(ErrorKind::InvalidInput, tokenizer.string() + ": tokenizer file not found");
-    std::filesystem::copy_file(tokenizer, dir / tokenizer.filename(), std::filesystem::copy_options::overwrite_existing);
-  }
+  SynthResult result = write_tokenizer(spec, dir, tokenizer);
   SafetensorsWriter writer;
   add_weights(spec, writer);
   writer.write(dir / "model.safetensors", progress);
+  return result;
 }
 
 }  // namespace packformer

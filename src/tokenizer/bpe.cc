@@ -105,7 +105,10 @@ void BpeModel::merge_word(std::string_view word, std::vector<int32_t>& ids) cons
     const auto index = static_cast<int32_t>(symbols.size());
     symbols.push_back(Symbol{id, index - 1, index + 1, true});
   };
-  std::optional<int32_t> pending_unk;  // fused or not-yet-flushed unknown
+  // The fused or not-yet-flushed unknown, kNoId when none (not std::optional: GCC 12 warns
+  // -Wmaybe-uninitialized falsely on it here).
+  constexpr int32_t kNoId = -1;
+  int32_t pending_unk = kNoId;
   const bool has_affixes = !options_.continuing_subword_prefix.empty() || !options_.end_of_word_suffix.empty();
   size_t pos = 0;
   while (pos < word.size()) {
@@ -120,9 +123,9 @@ void BpeModel::merge_word(std::string_view word, std::vector<int32_t>& ids) cons
       piece = scratch;
     }
     if (auto id = vocab_.find(piece)) {
-      if (pending_unk) {
-        push(*pending_unk);
-        pending_unk.reset();
+      if (pending_unk != kNoId) {
+        push(pending_unk);
+        pending_unk = kNoId;
       }
       push(*id);
       continue;
@@ -139,11 +142,11 @@ void BpeModel::merge_word(std::string_view word, std::vector<int32_t>& ids) cons
     if (options_.unk_token) {
       if (!unk_id_)
         fail(ErrorKind::InvalidModel, "BPE: unk_token '" + *options_.unk_token + "' is not in the vocabulary");
-      if (pending_unk && !options_.fuse_unk) push(*pending_unk);
+      if (pending_unk != kNoId && !options_.fuse_unk) push(pending_unk);
       pending_unk = *unk_id_;
     }
   }
-  if (pending_unk) push(*pending_unk);
+  if (pending_unk != kNoId) push(pending_unk);
   if (symbols.empty()) return;
   symbols.back().next = -1;
 

@@ -118,7 +118,8 @@ void ByteLevelPreTokenizer::pre_tokenize(Pieces& pieces) const {
   for (const Piece& piece : pieces) {
     const std::string* text = &piece.text;
     if (add_prefix_space_ && !piece.text.starts_with(' ')) {
-      prefixed.assign(" ");
+      prefixed.clear();  // not assign(" "): GCC 12 warns -Wrestrict falsely there (GCC bug 105329)
+      prefixed.push_back(' ');
       prefixed.append(piece.text);
       text = &prefixed;
     }

@@ -27,7 +27,7 @@ void WordPieceDecoder::decode_chain(std::vector<std::string>& tokens) const {
     std::string& token = tokens[i];
     if (i != 0) {
       if (token.starts_with(prefix_)) token.erase(0, prefix_.size());
-      else token.insert(0, " ");
+      else token.insert(token.begin(), ' ');  // not insert(0, " "): a GCC 12 -Wrestrict false positive
     }
     if (cleanup_) {
       // Same replacements, in the same order, as HF's wordpiece cleanup.

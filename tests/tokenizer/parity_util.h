@@ -16,7 +16,12 @@
 namespace packformer::test {
 
 inline std::string tokenizer_data(const std::string& relative) {
-  return std::string(PACKFORMER_TEST_DATA) + "/tokenizer/" + relative;
+  // Appended, not `std::string(...) + "..." + relative`: GCC 12 warns -Warray-bounds falsely
+  // on that chain of temporaries at -O1 and above.
+  std::string path = PACKFORMER_TEST_DATA;
+  path += "/tokenizer/";
+  path += relative;
+  return path;
 }
 
 inline std::string read_file(const std::string& path) {
