@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -64,7 +65,9 @@ struct ModelInfo {
 };
 
 struct EncoderOptions {
-  int threads = 0;  // 0 = all cores. OpenMP threads are process-wide: the last value set wins.
+  // Threads of Encoder::run and of sessions made without a count; 0 = all cores. Applies to
+  // this Encoder's calls only (the calling thread's OpenMP setting is restored after each).
+  int threads = 0;
   bool load_tokenizer = true;  // false when only token ids will be passed
   // Where the fast path runs: "cpu", "cuda" or "cuda:N" (weights are uploaded at load). The
   // slow path (the reference) and the heads always run on the CPU.
@@ -76,6 +79,14 @@ struct EncoderOptions {
   // counted). Checked before allocating: a batch over it fails with ErrorKind::OutOfMemory.
   // 0 = half of the machine's physical RAM.
   uint64_t max_memory_bytes = 0;
+};
+
+struct EncoderCore;
+class EncoderSession;
+
+// Options of one EncoderSession.
+struct SessionOptions {
+  int threads = 0;  // threads of this session's calls; 0 = the Encoder's EncoderOptions::threads
 };
 
 class Encoder {
@@ -92,10 +103,16 @@ class Encoder {
   const Tokenizer* tokenizer() const;
 
   // Runs the batch. Each sequence needs 1..info().max_length tokens, ids < vocab_size.
-  // Not reentrant: the fast path reuses one planned workspace, so run one call at a time.
+  // Thread-safe: concurrent calls take turns on the Encoder's own session. To run batches at
+  // the same time, give each thread its own session (new_session).
   EncoderOutput run(const EncoderInput& input, unsigned outputs, const RunOptions& options = {}) const;
   // The same, reusing `output`'s buffers: once warm, the fast path allocates nothing.
   void run(const EncoderInput& input, unsigned outputs, const RunOptions& options, EncoderOutput& output) const;
+
+  // A session runs this Encoder's model with its own workspace and thread count; the weights
+  // are shared, never copied. Sessions run at the same time from different threads (one call
+  // at a time per session) and may outlive the Encoder.
+  std::unique_ptr<EncoderSession> new_session(const SessionOptions& options = {}) const;
 
   // Bytes run() would allocate for `input` with `options`, and the limit it checks them against.
   uint64_t memory_needed(const EncoderInput& input, const RunOptions& options = {}) const;
@@ -106,9 +123,28 @@ class Encoder {
   EncoderInput tokenize(const std::vector<std::string>& texts, int64_t max_length = 0, size_t* truncated = nullptr) const;
 
  private:
-  struct Impl;
-  explicit Encoder(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit Encoder(std::shared_ptr<const EncoderCore> core);
+  std::shared_ptr<const EncoderCore> core_;
+  std::unique_ptr<EncoderSession> session_;  // run()'s
+  mutable std::mutex session_mutex_;
+};
+
+// One thread's context for running an Encoder's model: a workspace planned from the largest
+// batch seen and reused, and a thread count. Not thread-safe itself: one call at a time.
+class EncoderSession {
+ public:
+  ~EncoderSession();
+  EncoderOutput run(const EncoderInput& input, unsigned outputs, const RunOptions& options = {});
+  void run(const EncoderInput& input, unsigned outputs, const RunOptions& options, EncoderOutput& output);
+  int threads() const { return threads_; }
+
+ private:
+  friend class Encoder;
+  struct Workspace;
+  EncoderSession(std::shared_ptr<const EncoderCore> core, int threads);
+  std::shared_ptr<const EncoderCore> core_;
+  int threads_;
+  std::unique_ptr<Workspace> workspace_;
 };
 
 }  // namespace packformer

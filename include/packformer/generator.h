@@ -70,7 +70,9 @@ using TokenCallback = std::function<void(size_t prompt, size_t sequence, int32_t
 using GeneratedIds = std::vector<std::vector<std::vector<int32_t>>>;
 
 struct GeneratorLoadOptions {
-  int threads = 0;  // 0 = all cores. OpenMP threads are process-wide: the last value set wins.
+  // Threads of load and generate(); 0 = all cores. Applies to this Generator's calls only (the
+  // calling thread's OpenMP setting is restored after each).
+  int threads = 0;
   bool load_tokenizer = true;
   // A generate call needing more bytes than this (KV cache, activations, logits; the weights
   // are not counted) is refused with an OutOfMemory error before anything is allocated.

@@ -1,9 +1,8 @@
 // packformer::Generator: loads a generation model and its tokenizer, runs the search.
 #include "packformer/generator.h"
 
-#include <omp.h>
-
 #include "core/memory_limit.h"
+#include "core/thread_count.h"
 #include "generation/search.h"
 #include "models/generation_registry.h"
 #include "packformer/error.h"
@@ -16,6 +15,7 @@ struct Generator::Impl {
   std::unique_ptr<Tokenizer> tokenizer;
   std::filesystem::path dir;
   uint64_t memory_limit = 0;
+  int threads = 0;  // GeneratorLoadOptions::threads, resolved
 };
 
 Generator::Generator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -23,8 +23,9 @@ Generator::~Generator() = default;
 
 std::unique_ptr<Generator> Generator::load(const std::filesystem::path& dir, const GeneratorLoadOptions& options) {
   if (options.threads < 0) fail(ErrorKind::InvalidInput, "threads must be >= 0");
-  if (options.threads > 0) omp_set_num_threads(options.threads);
   auto impl = std::make_unique<Impl>();
+  impl->threads = resolve_threads(options.threads);
+  const ScopedThreadCount threads(impl->threads);
   impl->dir = dir;
   impl->memory_limit = options.max_memory_bytes > 0 ? options.max_memory_bytes : default_memory_limit();
   impl->loaded = load_generation_model(dir);
@@ -50,6 +51,7 @@ const std::vector<int32_t>& eos_ids(const GenerationOptions& options, const Gene
 GeneratedIds Generator::generate(const std::vector<std::vector<int32_t>>& prompts, const GenerationOptions& options,
                                  const TokenCallback& on_token) {
   const GenerationModel& loaded = impl_->loaded;
+  const ScopedThreadCount threads(impl_->threads);
   return run_search(*loaded.model, prompts, with_folder_defaults(options, loaded), eos_ids(options, loaded),
                     impl_->memory_limit, on_token);
 }

@@ -1,14 +1,10 @@
-// packformer::Encoder: validates batches and dispatches them to an execution path.
+// packformer::Encoder: loads a model folder into an EncoderCore shared by its sessions.
 #include "packformer/encoder.h"
-
-#include <omp.h>
 
 #include <algorithm>
 
-#include "models/device_encoder.h"
-#include "models/encoder_forward.h"
-#include "models/fast_encoder.h"
-#include "models/input_checks.h"
+#include "core/thread_count.h"
+#include "models/encoder_core.h"
 #include "models/memory_plan.h"
 #include "models/registry.h"
 #include "packformer/device.h"
@@ -16,15 +12,6 @@
 #include "packformer/tokenizer.h"
 
 namespace packformer {
-
-struct Encoder::Impl {
-  EncoderModel model;
-  ModelInfo info;
-  std::unique_ptr<Tokenizer> tokenizer;
-  std::unique_ptr<FastEncoder> fast;  // packed weights and the planned workspace (device cpu)
-  std::unique_ptr<DeviceEncoder> device;  // the fast path on an accelerator (device cuda)
-  uint64_t memory_limit = 0;
-};
 
 namespace {
 
@@ -47,33 +34,6 @@ ModelInfo describe(const EncoderModel& model) {
   return info;
 }
 
-void validate(const EncoderConfig& c, const EncoderInput& input) {
-  if (input.ids.empty()) fail(ErrorKind::InvalidInput, "the batch is empty");
-  if (!input.type_ids.empty() && input.type_ids.size() != input.ids.size())
-    fail(ErrorKind::InvalidInput, "type_ids has " + std::to_string(input.type_ids.size()) + " sequences but ids has " +
-                                      std::to_string(input.ids.size()));
-  const int64_t max_length = c.max_sequence_length();
-  for (size_t b = 0; b < input.ids.size(); ++b) {
-    const auto& ids = input.ids[b];
-    // Built only on error: validation must not allocate on the hot path.
-    const auto where = [b] { return "sequence " + std::to_string(b) + ": "; };
-    if (ids.empty()) fail(ErrorKind::InvalidInput, where() + "has no tokens");
-    if (static_cast<int64_t>(ids.size()) > max_length)
-      fail(ErrorKind::InvalidInput, where() + "has " + std::to_string(ids.size()) + " tokens; the model accepts at most " +
-                                        std::to_string(max_length) + " (truncate with --max-length)");
-    check_ids_in_vocabulary(ids, c.vocab_size, where);
-    if (input.type_ids.empty()) continue;
-    const auto& types = input.type_ids[b];
-    if (types.size() != ids.size())
-      fail(ErrorKind::InvalidInput, where() + "has " + std::to_string(types.size()) + " type ids for " +
-                                        std::to_string(ids.size()) + " tokens");
-    for (int32_t type : types)
-      if (type < 0 || type >= std::max<int64_t>(c.type_vocab_size, 1))
-        fail(ErrorKind::InvalidInput, where() + "token type id " + std::to_string(type) + " is outside [0, " +
-                                          std::to_string(std::max<int64_t>(c.type_vocab_size, 1)) + ")");
-  }
-}
-
 }  // namespace
 
 std::vector<float> EncoderOutput::padded_hidden_states() const {
@@ -87,12 +47,12 @@ std::vector<float> EncoderOutput::padded_hidden_states() const {
   return padded;
 }
 
-Encoder::Encoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Encoder::Encoder(std::shared_ptr<const EncoderCore> core)
+    : core_(std::move(core)), session_(new_session()) {}
 Encoder::~Encoder() = default;
 
 std::unique_ptr<Encoder> Encoder::load(const std::filesystem::path& dir, const EncoderOptions& options) {
   if (options.threads < 0) fail(ErrorKind::InvalidInput, "threads must be >= 0");
-  if (options.threads > 0) omp_set_num_threads(options.threads);
   // Options are checked before the (possibly large) model is read.
   const Device device = parse_device(options.device);
   const Precision dtype = parse_precision(options.dtype);
@@ -106,71 +66,58 @@ std::unique_ptr<Encoder> Encoder::load(const std::filesystem::path& dir, const E
     if (count == 0)
       fail(ErrorKind::InvalidInput, "--device " + options.device + ": no CUDA device (" + reason + ")");
   }
-  auto impl = std::make_unique<Impl>();
-  impl->model = load_encoder_model(dir);
-  impl->info = describe(impl->model);
-  impl->memory_limit = options.max_memory_bytes > 0 ? options.max_memory_bytes : default_memory_limit();
-  if (device.kind == DeviceKind::Cuda) impl->device = make_cuda_encoder(impl->model, device.index, dtype);
-  else impl->fast = std::make_unique<FastEncoder>(impl->model);
-  if (options.load_tokenizer && Tokenizer::find_in_model_dir(dir)) impl->tokenizer = Tokenizer::from_model_dir(dir);
-  return std::unique_ptr<Encoder>(new Encoder(std::move(impl)));
+  auto core = std::make_shared<EncoderCore>();
+  core->threads = resolve_threads(options.threads);
+  // Loading packs weights with OpenMP: it uses the requested threads too.
+  const ScopedThreadCount threads(core->threads);
+  core->model = load_encoder_model(dir);
+  core->info = describe(core->model);
+  core->memory_limit = options.max_memory_bytes > 0 ? options.max_memory_bytes : default_memory_limit();
+  if (device.kind == DeviceKind::Cuda) core->device = make_cuda_encoder(core->model, device.index, dtype);
+  else core->fast = std::make_unique<FastEncoder>(core->model);
+  if (options.load_tokenizer && Tokenizer::find_in_model_dir(dir)) core->tokenizer = Tokenizer::from_model_dir(dir);
+  return std::unique_ptr<Encoder>(new Encoder(std::move(core)));
 }
 
-const ModelInfo& Encoder::info() const { return impl_->info; }
+const ModelInfo& Encoder::info() const { return core_->info; }
 std::string Encoder::device_description() const {
-  return impl_->device ? impl_->device->description() : std::string("cpu, fp32");
+  return core_->device ? core_->device->description() : std::string("cpu, fp32");
 }
-const Tokenizer* Encoder::tokenizer() const { return impl_->tokenizer.get(); }
-uint64_t Encoder::memory_limit() const { return impl_->memory_limit; }
+const Tokenizer* Encoder::tokenizer() const { return core_->tokenizer.get(); }
+uint64_t Encoder::memory_limit() const { return core_->memory_limit; }
+
+std::unique_ptr<EncoderSession> Encoder::new_session(const SessionOptions& options) const {
+  if (options.threads < 0) fail(ErrorKind::InvalidInput, "session threads must be >= 0");
+  const int threads = options.threads > 0 ? options.threads : core_->threads;
+  return std::unique_ptr<EncoderSession>(new EncoderSession(core_, threads));
+}
 
 uint64_t Encoder::memory_needed(const EncoderInput& input, const RunOptions& options) const {
-  BatchShape shape;
-  shape.batch = static_cast<int64_t>(input.ids.size());
-  for (const auto& ids : input.ids) {
-    shape.max_len = std::max<int64_t>(shape.max_len, static_cast<int64_t>(ids.size()));
-    shape.total += static_cast<int64_t>(ids.size());
-  }
-  return batch_memory_bytes(impl_->model.config, shape, options);
+  return batch_memory_bytes(core_->model.config, batch_shape(input), options);
 }
 
 EncoderOutput Encoder::run(const EncoderInput& input, unsigned outputs, const RunOptions& options) const {
-  EncoderOutput output;
-  run(input, outputs, options, output);
-  if (!(outputs & kHiddenStates)) {
-    output.hidden_states.clear();
-    output.hidden_states.shrink_to_fit();
-  }
-  return output;
+  const std::lock_guard<std::mutex> lock(session_mutex_);
+  return session_->run(input, outputs, options);
 }
 
 void Encoder::run(const EncoderInput& input, unsigned outputs, const RunOptions& options, EncoderOutput& output) const {
-  const EncoderModel& model = impl_->model;
-  validate(model.config, input);
-  check_memory(memory_needed(input, options), impl_->memory_limit, options);
-  output.hidden_size = model.config.hidden_size;
-  output.num_labels = model.config.num_labels;
-  output.offsets.resize(input.ids.size() + 1);
-  output.offsets[0] = 0;
-  for (size_t b = 0; b < input.ids.size(); ++b)
-    output.offsets[b + 1] = output.offsets[b] + static_cast<int64_t>(input.ids[b].size());
-  if (options.path == ExecutionPath::Slow) run_slow_path(model, input, output);
-  else if (impl_->device) impl_->device->run(input, options.sparsity, output, options.profiler);
-  else impl_->fast->run(input, options.sparsity, output, options.profiler);
-  apply_heads(model, outputs, output);
+  const std::lock_guard<std::mutex> lock(session_mutex_);
+  session_->run(input, outputs, options, output);
 }
 
 EncoderInput Encoder::tokenize(const std::vector<std::string>& texts, int64_t max_length, size_t* truncated) const {
-  if (!impl_->tokenizer)
-    fail(ErrorKind::InvalidModel, impl_->model.dir.string() +
+  if (!core_->tokenizer)
+    fail(ErrorKind::InvalidModel, core_->model.dir.string() +
                                       ": no tokenizer found (tokenizer.json, a sentencepiece .model or vocab.txt); "
                                       "pass token ids with --ids instead");
-  if (max_length <= 0 || max_length > impl_->info.max_length) max_length = impl_->info.max_length;
+  if (max_length <= 0 || max_length > core_->info.max_length) max_length = core_->info.max_length;
   EncodeOptions options;
   options.max_length = static_cast<size_t>(max_length);
   EncoderInput input;
   size_t cut = 0;
   for (const auto& text : texts) {
-    Encoding encoding = impl_->tokenizer->encode(text, options);
+    Encoding encoding = core_->tokenizer->encode(text, options);
     cut += encoding.truncated ? 1 : 0;
     input.ids.push_back(std::move(encoding.ids));
     input.type_ids.push_back(std::move(encoding.type_ids));

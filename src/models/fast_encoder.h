@@ -15,34 +15,35 @@ namespace packformer {
 
 class Profiler;
 
+// One session's activations: grown to the largest batch seen, then reused (no allocation once
+// warm). Sessions of one model each own one, so they can run at the same time.
+struct FastWorkspace {
+  std::vector<float> x, qkv, context, sum, x1, intermediate;
+  std::vector<int64_t> row_start, query_rows, key_rows;
+
+  size_t bytes() const;  // held by the activations, for reports
+};
+
+// The packed weights: immutable after construction, shared by every session.
 class FastEncoder {
  public:
   explicit FastEncoder(const EncoderModel& model);
   ~FastEncoder();
 
   // Fills output.hidden_states with the real tokens' rows (output.offsets must be set).
-  // Not reentrant: one call at a time (the workspace is shared across calls).
-  void run(const EncoderInput& input, bool packed, EncoderOutput& output, Profiler* profiler);
-
-  // Bytes held by the workspace (activations), for reports.
-  size_t workspace_bytes() const;
+  void run(const EncoderInput& input, bool packed, EncoderOutput& output, Profiler* profiler, FastWorkspace& ws) const;
 
  private:
   struct Layer {
     PackedLinear qkv, attention_output, intermediate, output;
     const EncoderLayerWeights* weights;  // LayerNorm parameters
   };
-  struct Workspace {
-    std::vector<float> x, qkv, context, sum, x1, intermediate;
-    std::vector<int64_t> row_start, query_rows, key_rows;
-  };
 
-  void plan(int64_t rows, int64_t batch);
-  void embed(const EncoderInput& input, bool packed, int64_t max_len);
+  void plan(int64_t rows, int64_t batch, FastWorkspace& ws) const;
+  void embed(const EncoderInput& input, bool packed, int64_t max_len, FastWorkspace& ws) const;
 
   const EncoderModel& model_;
   std::vector<Layer> layers_;
-  Workspace ws_;
 };
 
 }  // namespace packformer

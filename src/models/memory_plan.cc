@@ -1,5 +1,6 @@
 #include "models/memory_plan.h"
 
+#include <algorithm>
 #include <string>
 
 #include "core/memory_limit.h"
@@ -11,6 +12,16 @@ namespace {
 uint64_t mul(uint64_t a, uint64_t b) { return saturating_mul(a, b); }
 uint64_t add(uint64_t a, uint64_t b) { return saturating_add(a, b); }
 }  // namespace
+
+BatchShape batch_shape(const EncoderInput& input) {
+  BatchShape shape;
+  shape.batch = static_cast<int64_t>(input.ids.size());
+  for (const auto& ids : input.ids) {
+    shape.max_len = std::max<int64_t>(shape.max_len, static_cast<int64_t>(ids.size()));
+    shape.total += static_cast<int64_t>(ids.size());
+  }
+  return shape;
+}
 
 uint64_t batch_memory_bytes(const EncoderConfig& c, const BatchShape& s, const RunOptions& options) {
   const uint64_t batch = static_cast<uint64_t>(s.batch), max_len = static_cast<uint64_t>(s.max_len);

@@ -16,6 +16,8 @@ struct BatchShape {
   int64_t total = 0;    // real tokens in the batch
 };
 
+BatchShape batch_shape(const EncoderInput& input);
+
 // Bytes of activations and outputs run() allocates for this batch on this path (the weights,
 // loaded already, are not counted). Saturates at UINT64_MAX instead of overflowing.
 uint64_t batch_memory_bytes(const EncoderConfig& config, const BatchShape& shape, const RunOptions& options);
