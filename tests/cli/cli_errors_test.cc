@@ -1,6 +1,8 @@
 // The packformer binary end to end: embed / classify / hidden on the tiny models with --ids,
 // and every user mistake gives a non-zero exit code, one "error: ..." line on stderr naming
 // the problem, and nothing on stdout.
+#include <algorithm>
+
 #include "cli/cli_test_util.h"
 
 namespace packformer::test {
@@ -46,43 +48,95 @@ TEST_F(CliTest, EmbedInputAndOutputFiles) {
   EXPECT_EQ(read_file(output), to_stdout.out);
 }
 
-TEST_F(CliTest, ClassifyIds) {
-  // tiny-bert-cls: vocab 300, 3 labels.
-  const CliResult r = run("classify " + model("tiny-bert-cls") + " --ids",
-                          "[2, 10, 20, 3]\n[2, 3]\n[2, 299, 150, 42, 77, 3]\n[2, 5, 5, 5, 5, 5, 5, 3]\n[2, 250, 3]\n");
+// The golden batch of a tiny model (tests/data/golden/NAME.safetensors, from transformers) as
+// --ids input lines: each sequence at its real length. Only sequences whose token type ids are
+// all 0 can go through --ids, which has no type ids; `rows` gets their golden row numbers.
+std::string golden_id_lines(const Golden& golden, std::vector<size_t>& rows) {
+  const EncoderInput input = golden.input();
+  std::string lines;
+  for (size_t b = 0; b < input.ids.size(); ++b) {
+    const auto& types = input.type_ids[b];
+    if (std::any_of(types.begin(), types.end(), [](int32_t t) { return t != 0; })) continue;
+    lines += nlohmann::json(input.ids[b]).dump() + "\n";
+    rows.push_back(b);
+  }
+  return lines;
+}
+
+// fp32 on both sides (the CLI's %.9g round-trips a float); the golden tolerance of
+// tiny_models_test: summation order differs from PyTorch's by a few ulps of values around 1.
+constexpr float kGoldenTolerance = 1e-5f;
+
+class CliGoldenTest : public CliTest {
+ protected:
+  // `classify` against transformers' logits; the label is config.json's id2label
+  // (transformers' LABEL_i where the config has none) of the golden's largest logit.
+  void expect_classify_matches_golden(const std::string& name, size_t expected_rows);
+};
+
+void CliGoldenTest::expect_classify_matches_golden(const std::string& name, size_t expected_rows) {
+  const Golden golden(name);
+  std::vector<size_t> rows;
+  const std::string input = golden_id_lines(golden, rows);
+  ASSERT_EQ(rows.size(), expected_rows) << name;
+  const CliResult r = run("classify " + model(name) + " --ids", input);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
   const auto values = json_lines(r.out);
-  ASSERT_EQ(values.size(), 5u);
-  const std::vector<std::string> labels = {"negative", "neutral", "positive"};
-  for (const auto& v : values) {
+  ASSERT_EQ(values.size(), rows.size());
+  const auto config = nlohmann::json::parse(read_file(tiny_model(name) / "config.json"));
+  const auto expected = golden.floats("logits");
+  const size_t labels = static_cast<size_t>(golden.shape("logits")[1]);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& v = values[i];
     ASSERT_TRUE(v.is_object()) << v;
     EXPECT_EQ(v.size(), 2u) << v;
     ASSERT_TRUE(v.contains("label") && v["label"].is_string()) << v;
     ASSERT_TRUE(v.contains("logits") && v["logits"].is_array()) << v;
     const auto logits = v["logits"].get<std::vector<float>>();
-    ASSERT_EQ(logits.size(), 3u);
-    const size_t best = std::max_element(logits.begin(), logits.end()) - logits.begin();
-    EXPECT_EQ(v["label"].get<std::string>(), labels[best]) << v;
+    ASSERT_EQ(logits.size(), labels) << v;
+    const float* want = expected.data() + rows[i] * labels;
+    EXPECT_LE(max_abs_diff(logits.data(), want, labels), kGoldenTolerance) << name << " row " << rows[i] << ": " << v;
+    const std::string best = std::to_string(std::max_element(want, want + labels) - want);
+    const std::string label = config.contains("id2label") ? config["id2label"].at(best).get<std::string>() : "LABEL_" + best;
+    EXPECT_EQ(v["label"].get<std::string>(), label) << name << " row " << rows[i];
   }
 }
 
-TEST_F(CliTest, HiddenIds) {
-  // tiny-bert: vocab 512, hidden 32.
-  const CliResult r = run("hidden " + model("tiny-bert") + " --ids", "[2, 10, 20, 3]\n[2]\n[2, 5, 6, 7, 8, 9, 10, 3]\n");
+TEST_F(CliGoldenTest, ClassifyIdsMatchesTransformers) {
+  // tiny-roberta: 2 labels, no id2label, no type ids (all 5 golden sequences).
+  expect_classify_matches_golden("tiny-roberta", 5);
+  // tiny-bert-cls: a sharded checkpoint with id2label negative / neutral / positive; its golden
+  // sets type id 1 on the second half of every sequence but the length-1 one.
+  expect_classify_matches_golden("tiny-bert-cls", 1);
+}
+
+TEST_F(CliGoldenTest, HiddenIdsMatchesTransformers) {
+  // tiny-roberta: hidden 64, golden lengths 7, 1, 13, 4, 16, compared at real positions only.
+  const Golden golden("tiny-roberta");
+  std::vector<size_t> rows;
+  const std::string input = golden_id_lines(golden, rows);
+  ASSERT_EQ(rows.size(), 5u);
+  const CliResult r = run("hidden " + model("tiny-roberta") + " --ids", input);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
   const auto values = json_lines(r.out);
-  ASSERT_EQ(values.size(), 3u);
-  const size_t lengths[] = {4, 1, 8};
-  for (size_t b = 0; b < 3; ++b) {
+  ASSERT_EQ(values.size(), rows.size());
+  const EncoderInput ids = golden.input();
+  const auto expected = golden.floats("last_hidden_state");
+  const size_t padded = static_cast<size_t>(golden.shape("last_hidden_state")[1]), h = 64;
+  ASSERT_EQ(static_cast<size_t>(golden.shape("last_hidden_state")[2]), h);
+  float worst = 0.0f;
+  for (size_t b = 0; b < rows.size(); ++b) {
     ASSERT_TRUE(values[b].is_array());
-    ASSERT_EQ(values[b].size(), lengths[b]) << "line " << b + 1;
-    for (const auto& token : values[b]) {
-      ASSERT_TRUE(token.is_array());
-      EXPECT_EQ(token.size(), 32u);
+    ASSERT_EQ(values[b].size(), ids.ids[b].size()) << "line " << b + 1;
+    for (size_t t = 0; t < values[b].size(); ++t) {
+      const auto token = values[b][t].get<std::vector<float>>();
+      ASSERT_EQ(token.size(), h);
+      worst = max_or_nan(worst, max_abs_diff(token.data(), expected.data() + (b * padded + t) * h, h));
     }
   }
+  EXPECT_LE(worst, kGoldenTolerance);
 }
 
 TEST_F(CliTest, BatchSizeDoesNotChangeOutputOrOrder) {

@@ -1,11 +1,13 @@
 // The host side of the CUDA backend, tested on every machine (no GPU needed): device and
 // dtype parsing, the fp32 -> fp16 / bf16 conversions used to upload weights, the device
-// memory plan, and the errors a user gets for CUDA requests this build or machine cannot serve.
+// memory plan, the errors a user gets for CUDA requests this build or machine cannot serve,
+// and, where a GPU is usable, the CLI's --device cuda output against its CPU output.
 #include <gmock/gmock.h>
 #include <sys/wait.h>
 
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "core/half.h"
@@ -276,13 +278,30 @@ TEST(CudaCli, DeviceAndDtypeFlags) {
   EXPECT_THAT(bad_dtype.err, HasSubstr("--dtype"));
 
   const CliRun cpu = run_cli("hidden " + model + " --device cpu --dtype fp32");
-  EXPECT_EQ(cpu.exit_code, 0) << cpu.err;
+  ASSERT_EQ(cpu.exit_code, 0) << cpu.err;
   EXPECT_THAT(cpu.out, HasSubstr("[["));
 
-  if (no_gpu_reason().empty()) return;  // the no-device message only where there is none
-  const CliRun cuda = run_cli("hidden " + model + " --device cuda");
-  EXPECT_EQ(cuda.exit_code, 1);
-  EXPECT_THAT(cuda.err, HasSubstr(cuda_built() ? "no CUDA device" : "built without CUDA"));
+  const CliRun cuda = run_cli("hidden " + model + " --device cuda --dtype fp32");
+  if (!no_gpu_reason().empty()) {  // no usable device: the CLI says why
+    EXPECT_EQ(cuda.exit_code, 1);
+    EXPECT_THAT(cuda.err, HasSubstr(cuda_built() ? "no CUDA device" : "built without CUDA"));
+    EXPECT_EQ(cuda.out, "");
+    return;
+  }
+  // A usable device: the CPU's hidden states. fp32 on both sides, different summation order
+  // only: cuda_encoder_test's bound of 1e-4 on LayerNorm outputs of magnitude ~1-10.
+  ASSERT_EQ(cuda.exit_code, 0) << cuda.err;
+  const auto on_gpu = nlohmann::json::parse(cuda.out), on_cpu = nlohmann::json::parse(cpu.out);
+  ASSERT_EQ(on_gpu.size(), 3u) << "one vector per input token";
+  ASSERT_EQ(on_gpu.size(), on_cpu.size());
+  float worst = 0.0f;
+  for (size_t t = 0; t < on_cpu.size(); ++t) {
+    const auto a = on_gpu[t].get<std::vector<float>>(), b = on_cpu[t].get<std::vector<float>>();
+    ASSERT_EQ(a.size(), b.size());
+    ASSERT_EQ(a.size(), 32u) << "tiny-bert's hidden size";
+    worst = max_or_nan(worst, max_abs_diff(a.data(), b.data(), a.size()));
+  }
+  EXPECT_LE(worst, 1e-4f) << "--device cuda vs --device cpu";
 }
 
 }  // namespace

@@ -1,13 +1,18 @@
 // The real all-MiniLM-L6-v2 (installed by scripts/setup) against sentence-transformers
 // embeddings of tests/data/sentences.txt.
-#include <iomanip>
-
 #include <random>
 
 #include "test_util.h"
 
 namespace packformer::test {
 namespace {
+
+// Sentence embeddings have norm 1; both sides are fp32 with different summation orders
+// (oneDNN vs MKL GEMMs, our attention vs eager). transformers' own BertModel + pooling
+// reproduces the golden to 2.2e-7 (tests/data/README.md); ours measured 2.6e-7 (slow path) and
+// 2.5e-7 (fast, padded and packed). 1e-6 leaves room for other thread counts and ISAs; a wrong
+// scale, bias or mask moves embeddings by 1e-3 or more.
+constexpr float kEmbeddingTolerance = 1e-6f;
 
 TEST(MiniLM, EmbeddingsFromIdsMatchSentenceTransformers) {
   ASSERT_TRUE(std::filesystem::exists(minilm_dir() / "model.safetensors"))
@@ -17,10 +22,13 @@ TEST(MiniLM, EmbeddingsFromIdsMatchSentenceTransformers) {
   const EncoderInput all = golden.input();
   const auto expected = golden.floats("sentence_embedding");
   const int64_t h = encoder->info().hidden_size;
-  ASSERT_GE(all.ids.size(), 50u);
-  double worst = 1.0;
+  ASSERT_EQ(all.ids.size(), 66u) << "tests/data/sentences.txt has 66 lines";
+  ASSERT_EQ(expected.size(), all.ids.size() * h);
   for (const RunOptions options : {RunOptions{ExecutionPath::Slow, false}, RunOptions{ExecutionPath::Fast, false},
                                    RunOptions{ExecutionPath::Fast, true}}) {
+    const char* path = options.path == ExecutionPath::Slow ? "slow" : options.sparsity ? "fast packed" : "fast padded";
+    float worst = 0.0f;
+    size_t compared = 0;
     // Batches of 16, as a user would run them.
     for (size_t first = 0; first < all.ids.size(); first += 16) {
       EncoderInput batch;
@@ -29,14 +37,16 @@ TEST(MiniLM, EmbeddingsFromIdsMatchSentenceTransformers) {
         batch.type_ids.push_back(all.type_ids[i]);
       }
       const EncoderOutput out = encoder->run(batch, kSentenceEmbedding, options);
-      for (size_t i = 0; i < batch.ids.size(); ++i) {
-        const double cos = cosine(out.sentence_embeddings.data() + i * h, expected.data() + (first + i) * h, h);
-        EXPECT_GE(cos, 0.99999) << "sentence " << first + i << " path " << (options.path == ExecutionPath::Slow ? "slow" : "fast")
-                                << " sparsity " << options.sparsity;
+      ASSERT_EQ(out.sentence_embeddings.size(), batch.ids.size() * h);
+      for (size_t i = 0; i < batch.ids.size(); ++i, ++compared) {
+        const float diff = max_abs_diff(out.sentence_embeddings.data() + i * h, expected.data() + (first + i) * h, h);
+        worst = max_or_nan(worst, diff);
+        EXPECT_LE(diff, kEmbeddingTolerance) << "sentence " << first + i << " path " << path;
       }
     }
+    EXPECT_EQ(compared, all.ids.size());
+    std::cout << "max |diff| vs sentence-transformers (ids, " << path << "): " << worst << "\n";
   }
-  std::cout << std::setprecision(10) << "lowest cosine vs sentence-transformers (ids, 3 paths): " << worst << "\n";
 }
 
 // The fast path, packed and padded, against the slow path on the real model, for lengths
@@ -91,13 +101,14 @@ TEST(MiniLM, EmbeddingsFromTextMatchSentenceTransformers) {
   const EncoderOutput out = encoder->run(input, kSentenceEmbedding);
   const auto expected = golden.floats("sentence_embedding");
   const int64_t h = encoder->info().hidden_size;
-  double worst = 1.0;
+  ASSERT_EQ(out.sentence_embeddings.size(), expected.size());
+  float worst = 0.0f;
   for (size_t i = 0; i < lines.size(); ++i) {
-    const double cos = cosine(out.sentence_embeddings.data() + i * h, expected.data() + i * h, h);
-    worst = min_or_nan(worst, cos);
-    EXPECT_GE(cos, 0.99999) << "line " << i + 1;
+    const float diff = max_abs_diff(out.sentence_embeddings.data() + i * h, expected.data() + i * h, h);
+    worst = max_or_nan(worst, diff);
+    EXPECT_LE(diff, kEmbeddingTolerance) << "line " << i + 1;
   }
-  std::cout << std::setprecision(10) << "lowest cosine vs sentence-transformers over " << lines.size() << " texts: " << worst << "\n";
+  std::cout << "max |diff| vs sentence-transformers over " << lines.size() << " texts: " << worst << "\n";
 }
 
 }  // namespace

@@ -15,6 +15,13 @@
 
 namespace packformer::test {
 
+// Lines scripts/golden/tokenizers.py writes: the corpus (CORPUS_LINES) and each full golden,
+// the first 300 of them for the variant settings (no special tokens, max_length 16, the file's
+// own settings) and the first 100 for type ids. A golden emptied or cut short must fail.
+constexpr size_t kCorpusLines = 2400;
+constexpr size_t kVariantLines = 300;
+constexpr size_t kTypeIdLines = 100;
+
 inline std::string tokenizer_data(const std::string& relative) {
   // Appended, not `std::string(...) + "..." + relative`: GCC 12 warns -Warray-bounds falsely
   // on that chain of temporaries at -O1 and above.
@@ -54,15 +61,16 @@ inline std::vector<nlohmann::json> read_jsonl(const std::string& path) {
 
 inline std::string show(const std::vector<int32_t>& ids) { return nlohmann::json(ids).dump(); }
 
-// Encodes every corpus line (up to the golden count) and compares with `golden_file`.
-// Returns the number of matching lines; prints the first mismatches.
-inline size_t check_ids(const Tokenizer& tokenizer, const std::string& golden_file, const EncodeOptions& options,
-                        size_t* total_out = nullptr) {
+// Encodes the first `lines` corpus lines and compares them with `golden_file`, which must hold
+// exactly that many. Prints the first mismatches.
+inline void check_ids(const Tokenizer& tokenizer, const std::string& golden_file, const EncodeOptions& options,
+                      size_t lines) {
   const auto corpus = read_corpus();
   const auto golden = read_jsonl(tokenizer_data(golden_file));
-  EXPECT_LE(golden.size(), corpus.size());
+  ASSERT_EQ(corpus.size(), kCorpusLines) << "tokenizer/corpus.txt";
+  ASSERT_EQ(golden.size(), lines) << golden_file;
   size_t matched = 0, shown = 0;
-  for (size_t i = 0; i < golden.size() && i < corpus.size(); ++i) {
+  for (size_t i = 0; i < lines; ++i) {
     const auto expected = golden[i].get<std::vector<int32_t>>();
     const auto actual = tokenizer.encode(corpus[i], options).ids;
     if (actual == expected) {
@@ -73,17 +81,17 @@ inline size_t check_ids(const Tokenizer& tokenizer, const std::string& golden_fi
                     << "\n  expected " << show(expected) << "\n  actual   " << show(actual);
     }
   }
-  if (total_out) *total_out = golden.size();
-  std::printf("[parity] %s: %zu / %zu lines identical\n", golden_file.c_str(), matched, golden.size());
-  EXPECT_EQ(matched, golden.size()) << golden_file;
-  return matched;
+  std::printf("[parity] %s: %zu / %zu lines identical\n", golden_file.c_str(), matched, lines);
+  EXPECT_EQ(matched, lines) << golden_file;
 }
 
-// Decodes each golden id list and compares with HF's decode (skip_special_tokens=True).
+// Decodes each golden id list (one per corpus line) and compares with HF's decode
+// (skip_special_tokens=True).
 inline void check_decode(const Tokenizer& tokenizer, const std::string& ids_file, const std::string& decoded_file) {
   const auto ids = read_jsonl(tokenizer_data(ids_file));
   const auto decoded = read_jsonl(tokenizer_data(decoded_file));
-  ASSERT_EQ(ids.size(), decoded.size());
+  ASSERT_EQ(ids.size(), kCorpusLines) << ids_file;
+  ASSERT_EQ(decoded.size(), kCorpusLines) << decoded_file;
   size_t matched = 0, shown = 0;
   for (size_t i = 0; i < ids.size(); ++i) {
     const std::string actual = tokenizer.decode(ids[i].get<std::vector<int32_t>>(), true);

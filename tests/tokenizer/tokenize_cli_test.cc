@@ -1,4 +1,6 @@
 // The tokenize / detokenize commands, run as a user would.
+#include <sys/wait.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -24,7 +26,10 @@ CliResult run_cli(const std::string& args, const std::string& input) {
   const std::string command = std::string(PACKFORMER_CLI) + " " + args + " --input " + in.string() + " > " +
                               out.string() + " 2> " + err.string();
   const int status = std::system(command.c_str());
-  CliResult run{WEXITSTATUS(status), read_file(out.string()), read_file(err.string())};
+  // A crash is no exit code: WEXITSTATUS of a killed process reads 0 (a pass), so a signal
+  // becomes 128 + its number, as a shell reports it.
+  const int code = status == -1 ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  CliResult run{code, read_file(out.string()), read_file(err.string())};
   fs::remove_all(dir);
   return run;
 }
