@@ -33,6 +33,15 @@ MappedFile::MappedFile(const std::filesystem::path& path) {
   ::close(fd);
 }
 
+void MappedFile::release_pages(const void* begin, uint64_t bytes) const {
+  if (!owned_ || bytes == 0) return;
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto start = reinterpret_cast<uintptr_t>(begin), end = start + bytes;
+  const uintptr_t first = (start + page - 1) / page * page, last = end / page * page;
+  // Advice only: a failure leaves the pages resident, which costs memory, not correctness.
+  if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 MappedFile::~MappedFile() {
   if (owned_ && data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
 }

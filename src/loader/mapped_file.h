@@ -19,6 +19,11 @@ class MappedFile {
   const uint8_t* data() const { return data_; }
   uint64_t size() const { return size_; }
 
+  // Drops the whole pages inside [begin, begin + bytes) from this process's resident memory;
+  // the next access reads them from the file again (the mapping is read-only, so nothing is
+  // lost). A no-op for borrowed bytes. For weights that were copied into a packed form.
+  void release_pages(const void* begin, uint64_t bytes) const;
+
  private:
   const uint8_t* data_ = nullptr;
   uint64_t size_ = 0;

@@ -63,17 +63,17 @@ int64_t TensorInfo::element_count() const {
 }
 
 SafetensorsFile::SafetensorsFile(const std::filesystem::path& path)
-    : path_(path), file_(std::make_unique<MappedFile>(path)) {
+    : path_(path), file_(std::make_shared<const MappedFile>(path)) {
   parse_header();
 }
 
-SafetensorsFile::SafetensorsFile(const std::filesystem::path& name, std::unique_ptr<MappedFile> bytes)
+SafetensorsFile::SafetensorsFile(const std::filesystem::path& name, std::shared_ptr<const MappedFile> bytes)
     : path_(name), file_(std::move(bytes)) {
   parse_header();
 }
 
 SafetensorsFile SafetensorsFile::from_memory(const uint8_t* data, uint64_t size, const std::string& name) {
-  return SafetensorsFile(name, std::make_unique<MappedFile>(data, size));
+  return SafetensorsFile(name, std::make_shared<const MappedFile>(data, size));
 }
 
 SafetensorsFile::~SafetensorsFile() = default;

@@ -50,17 +50,19 @@ class SafetensorsFile {
 
   // Raw bytes of a tensor inside the mapping.
   const uint8_t* data(const TensorInfo& info) const;
+  // The mapping itself: views into it keep it alive.
+  const std::shared_ptr<const MappedFile>& mapping() const { return file_; }
   // The tensor converted to fp32 (F32, F16, BF16, F64 and integer types).
   std::vector<float> to_f32(const TensorInfo& info) const;
   // The tensor converted to int64 (integer types only).
   std::vector<int64_t> to_i64(const TensorInfo& info) const;
 
  private:
-  SafetensorsFile(const std::filesystem::path& name, std::unique_ptr<MappedFile> bytes);
+  SafetensorsFile(const std::filesystem::path& name, std::shared_ptr<const MappedFile> bytes);
   void parse_header();
 
   std::filesystem::path path_;
-  std::unique_ptr<MappedFile> file_;
+  std::shared_ptr<const MappedFile> file_;
   uint64_t data_start_ = 0;
   std::map<std::string, TensorInfo> tensors_;
   std::map<std::string, std::string> metadata_;

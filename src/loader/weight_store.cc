@@ -1,5 +1,6 @@
 #include "loader/weight_store.h"
 
+#include <bit>
 #include <set>
 
 #include "loader/json_file.h"
@@ -72,7 +73,7 @@ const WeightStore::Location* WeightStore::resolve(const std::string& name) const
   return it == by_name_.end() ? nullptr : &it->second;
 }
 
-std::vector<float> WeightStore::get(const std::string& name, const std::vector<int64_t>& shape) const {
+const WeightStore::Location& WeightStore::checked(const std::string& name, const std::vector<int64_t>& shape) const {
   const Location* location = resolve(name);
   if (location == nullptr)
     fail(ErrorKind::InvalidModel, dir_.string() + ": missing weight '" + name + "' in the checkpoint");
@@ -84,7 +85,24 @@ std::vector<float> WeightStore::get(const std::string& name, const std::vector<i
   if (dtype != DType::F32 && dtype != DType::F16 && dtype != DType::BF16)
     fail(ErrorKind::Unsupported, location->file->path().string() + ": weight '" + location->info->name +
                                      "' has dtype " + dtype_name(dtype) + "; expected F32, F16 or BF16");
-  return location->file->to_f32(*location->info);
+  return *location;
+}
+
+std::vector<float> WeightStore::get(const std::string& name, const std::vector<int64_t>& shape) const {
+  const Location& location = checked(name, shape);
+  return location.file->to_f32(*location.info);
+}
+
+FloatTensor WeightStore::tensor(const std::string& name, const std::vector<int64_t>& shape) const {
+  const Location& location = checked(name, shape);
+  const uint8_t* bytes = location.file->data(*location.info);
+  // safetensors does not promise alignment: a misaligned F32 tensor is copied instead.
+  const bool aligned = reinterpret_cast<uintptr_t>(bytes) % alignof(float) == 0;
+  static_assert(std::endian::native == std::endian::little, "views read the file's little-endian floats as they are");
+  if (location.info->dtype == DType::F32 && aligned)
+    return FloatTensor(location.file->mapping(), reinterpret_cast<const float*>(bytes),
+                       static_cast<size_t>(location.info->element_count()));
+  return FloatTensor(location.file->to_f32(*location.info));
 }
 
 std::vector<int64_t> WeightStore::shape(const std::string& name) const {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "loader/float_tensor.h"
 #include "loader/safetensors.h"
 
 namespace packformer {
@@ -23,6 +24,9 @@ class WeightStore {
   std::vector<int64_t> shape(const std::string& name) const;
   // The tensor as fp32, checked against the expected shape.
   std::vector<float> get(const std::string& name, const std::vector<int64_t>& shape) const;
+  // The same without a copy where the file allows: a view into the mapped file for aligned
+  // little-endian F32 (outliving the store), else the converted values.
+  FloatTensor tensor(const std::string& name, const std::vector<int64_t>& shape) const;
   std::vector<std::string> names() const;
 
  private:
@@ -31,6 +35,8 @@ class WeightStore {
     const TensorInfo* info;
   };
   const Location* resolve(const std::string& name) const;
+  // The tensor's location after checking its shape and dtype (F32, F16 or BF16).
+  const Location& checked(const std::string& name, const std::vector<int64_t>& shape) const;
 
   std::filesystem::path dir_;
   std::vector<SafetensorsFile> files_;

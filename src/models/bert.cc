@@ -23,13 +23,13 @@ LinearWeights linear(const WeightStore& store, const std::string& name, int64_t 
   LinearWeights l;
   l.in = in;
   l.out = out;
-  l.weight = store.get(name + ".weight", {out, in});
-  l.bias = store.get(name + ".bias", {out});
+  l.weight = store.tensor(name + ".weight", {out, in});
+  l.bias = store.tensor(name + ".bias", {out});
   return l;
 }
 
 LayerNormWeights layer_norm(const WeightStore& store, const std::string& name, int64_t size) {
-  return {store.get(name + ".weight", {size}), store.get(name + ".bias", {size})};
+  return {store.tensor(name + ".weight", {size}), store.tensor(name + ".bias", {size})};
 }
 
 // Which head the checkpoint carries decides what `classify` can do; its row count is the
@@ -57,10 +57,10 @@ void detect_head(const WeightStore& store, const JsonFile& json, EncoderConfig& 
 EncoderWeights load_weights(const WeightStore& store, const JsonFile& json, EncoderConfig& c) {
   const int64_t h = c.hidden_size;
   EncoderWeights w;
-  w.word_embeddings = store.get("embeddings.word_embeddings.weight", {c.vocab_size, h});
-  w.position_embeddings = store.get("embeddings.position_embeddings.weight", {c.max_position_embeddings, h});
+  w.word_embeddings = store.tensor("embeddings.word_embeddings.weight", {c.vocab_size, h});
+  w.position_embeddings = store.tensor("embeddings.position_embeddings.weight", {c.max_position_embeddings, h});
   if (c.type_vocab_size > 0)
-    w.token_type_embeddings = store.get("embeddings.token_type_embeddings.weight", {c.type_vocab_size, h});
+    w.token_type_embeddings = store.tensor("embeddings.token_type_embeddings.weight", {c.type_vocab_size, h});
   w.embedding_norm = layer_norm(store, "embeddings.LayerNorm", h);
   for (int64_t i = 0; i < c.num_layers; ++i) {
     const std::string p = "encoder.layer." + std::to_string(i) + ".";

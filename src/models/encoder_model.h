@@ -1,5 +1,6 @@
 // The architecture-independent description of a BERT-family encoder: its geometry and its
-// weights in fp32, laid out as Hugging Face stores them (Linear weights are [out, in]).
+// weights in fp32, laid out as Hugging Face stores them (Linear weights are [out, in]); F32
+// files are not copied: the tensors are views into the mapped file (loader/float_tensor.h).
 // Architecture files (bert.cc, ...) fill it from a model folder; the execution paths read it.
 #pragma once
 
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "loader/float_tensor.h"
 #include "ops/activation.h"
 
 namespace packformer {
@@ -55,13 +57,13 @@ struct EncoderConfig {
 };
 
 struct LinearWeights {
-  std::vector<float> weight;  // [out, in]
-  std::vector<float> bias;    // [out]
+  FloatTensor weight;  // [out, in]
+  FloatTensor bias;    // [out]
   int64_t in = 0, out = 0;
 };
 
 struct LayerNormWeights {
-  std::vector<float> gamma, beta;
+  FloatTensor gamma, beta;
 };
 
 struct EncoderLayerWeights {
@@ -72,9 +74,9 @@ struct EncoderLayerWeights {
 };
 
 struct EncoderWeights {
-  std::vector<float> word_embeddings;      // [vocab, hidden]
-  std::vector<float> position_embeddings;  // [max_positions, hidden]
-  std::vector<float> token_type_embeddings;  // [type_vocab, hidden]
+  FloatTensor word_embeddings;        // [vocab, hidden]
+  FloatTensor position_embeddings;    // [max_positions, hidden]
+  FloatTensor token_type_embeddings;  // [type_vocab, hidden]
   LayerNormWeights embedding_norm;
   std::vector<EncoderLayerWeights> layers;
   bool has_pooler = false;

@@ -12,7 +12,7 @@
 namespace packformer {
 namespace {
 
-std::vector<float> concat(const std::vector<float>& a, const std::vector<float>& b, const std::vector<float>& c) {
+std::vector<float> concat(const FloatTensor& a, const FloatTensor& b, const FloatTensor& c) {
   std::vector<float> out;
   out.reserve(a.size() + b.size() + c.size());
   out.insert(out.end(), a.begin(), a.end());
@@ -27,6 +27,7 @@ double gemm_flops(int64_t rows, const PackedLinear& l) { return 2.0 * rows * l.i
 
 FastEncoder::FastEncoder(const EncoderModel& model) : model_(model) {
   const EncoderConfig& c = model.config;
+  layers_.reserve(model.weights.layers.size());
   for (const EncoderLayerWeights& w : model.weights.layers) {
     // Q, K and V in one GEMM: their weights stacked as one [3 * hidden, hidden] matrix.
     layers_.push_back(Layer{
@@ -39,6 +40,11 @@ FastEncoder::FastEncoder(const EncoderModel& model) : model_(model) {
         PackedLinear(w.output.weight, w.output.bias, c.intermediate_size, c.hidden_size, Epilogue::BiasResidual),
         &w,
     });
+    // The packed copies are what the fast path reads: the file's pages of these matrices leave
+    // resident memory (the reference path reads them again from the file if it runs), so the
+    // weights are held once.
+    for (const LinearWeights* linear : {&w.query, &w.key, &w.value, &w.attention_output, &w.intermediate, &w.output})
+      linear->weight.release_pages();
   }
 }
 

@@ -6,9 +6,9 @@
 
 namespace packformer {
 
-PackedLinear::PackedLinear(const std::vector<float>& weight, const std::vector<float>& bias, int64_t in, int64_t out,
+PackedLinear::PackedLinear(std::span<const float> weight, std::span<const float> bias, int64_t in, int64_t out,
                            Epilogue epilogue, Activation activation)
-    : bias_(bias), epilogue_(epilogue), activation_(activation), in_(in), out_(out) {
+    : bias_(bias.begin(), bias.end()), epilogue_(epilogue), activation_(activation), in_(in), out_(out) {
   if (static_cast<int64_t>(weight.size()) != in * out || static_cast<int64_t>(bias.size()) != out)
     fail(ErrorKind::Internal, "PackedLinear: weight has " + std::to_string(weight.size()) + " values and bias " +
                                   std::to_string(bias.size()) + ", expected " + std::to_string(out) + " x " +

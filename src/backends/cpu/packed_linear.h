@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "backends/cpu/gemm.h"
@@ -17,7 +18,7 @@ enum class Epilogue { Bias, BiasActivation, BiasResidual };
 class PackedLinear {
  public:
   // weight [out, in] row-major (Hugging Face layout), bias [out].
-  PackedLinear(const std::vector<float>& weight, const std::vector<float>& bias, int64_t in, int64_t out,
+  PackedLinear(std::span<const float> weight, std::span<const float> bias, int64_t in, int64_t out,
                Epilogue epilogue, Activation activation = Activation::Gelu);
 
   // y[rows, out] = epilogue(x[rows, in] * W^T + b). `residual` has y's shape (BiasResidual

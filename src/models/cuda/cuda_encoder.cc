@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <span>
 #include <vector>
 
 #include "backends/cuda/check.h"
@@ -29,7 +30,7 @@ using cuda::GemmEpilogue;
 using cuda::PinnedBuffer;
 
 // Host fp32 -> device in `dtype`, converted once here (round to nearest even).
-DeviceBuffer upload(const std::vector<float>& values, Precision dtype) {
+DeviceBuffer upload(std::span<const float> values, Precision dtype) {
   DeviceBuffer buffer(values.size() * static_cast<size_t>(precision_bytes(dtype)));
   if (values.empty()) return buffer;
   if (dtype == Precision::F32) {
@@ -43,8 +44,8 @@ DeviceBuffer upload(const std::vector<float>& values, Precision dtype) {
   return buffer;
 }
 
-std::vector<float> concat(const std::vector<float>& a, const std::vector<float>& b, const std::vector<float>& c) {
-  std::vector<float> out(a);
+std::vector<float> concat(const FloatTensor& a, const FloatTensor& b, const FloatTensor& c) {
+  std::vector<float> out(a.begin(), a.end());
   out.insert(out.end(), b.begin(), b.end());
   out.insert(out.end(), c.begin(), c.end());
   return out;
@@ -63,7 +64,7 @@ class CudaEncoder final : public DeviceEncoder {
   CudaEncoder(const EncoderModel& model, int device, Precision dtype)
       : model_(model), context_(device), dtype_(dtype), gemm_(context_, dtype) {
     const EncoderWeights& w = model.weights;
-    const auto f32 = [](const std::vector<float>& v) { return upload(v, Precision::F32); };
+    const auto f32 = [](std::span<const float> v) { return upload(v, Precision::F32); };
     word_ = upload(w.word_embeddings, dtype);
     position_ = upload(w.position_embeddings, dtype);
     type_ = upload(w.token_type_embeddings, dtype);
