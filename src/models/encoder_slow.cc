@@ -1,14 +1,14 @@
 // The slow path: exactly what eager PyTorch does, op by op, on a padded batch with an
-// additive attention mask. Kept simple on purpose; every other path is tested against it.
+// additive attention mask. Kept simple on purpose; every other path is tested against it, so
+// it shares no code with them beyond the GEMM library (oneDNN): its embeddings and LayerNorm
+// are its own, written plainly.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include "models/embeddings.h"
 #include "models/encoder_forward.h"
 #include "ops/activation.h"
 #include "ops/gemm.h"
-#include "ops/layer_norm.h"
 #include "ops/softmax.h"
 
 namespace packformer {
@@ -25,6 +25,32 @@ void add_inplace(Buffer& y, const Buffer& x) {
   for (size_t i = 0; i < y.size(); ++i) y[i] += x[i];
 }
 
+// LayerNorm of each row, statistics in double: y = (x - mean) / sqrt(var + eps) * gamma + beta.
+void layer_norm_rows(const Buffer& x, const LayerNormWeights& norm, float eps, Buffer& y, int64_t rows, int64_t n) {
+  y.resize(x.size());
+  // Rows in parallel: the slow path is the tutorial benchmark's baseline, kept as fast as
+  // plain code allows.
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* in = x.data() + r * n;
+    float* out = y.data() + r * n;
+    double mean = 0.0, variance = 0.0;
+    for (int64_t i = 0; i < n; ++i) mean += in[i];
+    mean /= static_cast<double>(n);
+    for (int64_t i = 0; i < n; ++i) variance += (in[i] - mean) * (in[i] - mean);
+    variance /= static_cast<double>(n);
+    const double inverse = 1.0 / std::sqrt(variance + eps);
+    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>((in[i] - mean) * inverse * norm.gamma[i] + norm.beta[i]);
+  }
+}
+
+// Position of token t: BERT counts from 0; RoBERTa-style models from pad_token_id + 1, and
+// give padding the pad position (transformers' create_position_ids_from_input_ids).
+int64_t position_of(const EncoderConfig& c, int64_t t, bool real) {
+  if (!c.positions_after_padding) return t;
+  return real ? c.pad_token_id + 1 + t : c.pad_token_id;
+}
+
 }  // namespace
 
 void run_slow_path(const EncoderModel& model, const EncoderInput& input, EncoderOutput& output) {
@@ -35,20 +61,24 @@ void run_slow_path(const EncoderModel& model, const EncoderInput& input, Encoder
   const int64_t h = c.hidden_size, heads = c.num_heads, d = c.head_size(), rows = batch * max_len;
 
   // Embeddings of the padded batch: padding positions hold the pad token, as in transformers.
-  Buffer x(static_cast<size_t>(rows * h));
+  const EncoderWeights& w = model.weights;
+  Buffer embedded(static_cast<size_t>(rows * h)), x;
   for (int64_t b = 0; b < batch; ++b) {
     const auto& ids = input.ids[b];
     const int64_t len = static_cast<int64_t>(ids.size());
     for (int64_t t = 0; t < max_len; ++t) {
       const bool real = t < len;
-      const int32_t id = real ? ids[t] : static_cast<int32_t>(c.pad_token_id);
-      const int32_t type = real && !input.type_ids.empty() ? input.type_ids[b][t] : 0;
-      const int64_t pos = real ? position_id(c, t) : (c.positions_after_padding ? c.pad_token_id : t);
-      embedding_sum(model, id, pos, type, x.data() + (b * max_len + t) * h);
+      const int64_t id = real ? ids[t] : c.pad_token_id;
+      const int64_t type = real && !input.type_ids.empty() ? input.type_ids[b][t] : 0;
+      const int64_t pos = position_of(c, t, real);
+      for (int64_t i = 0; i < h; ++i) {
+        float sum = w.word_embeddings[id * h + i] + w.position_embeddings[pos * h + i];
+        if (!w.token_type_embeddings.empty()) sum += w.token_type_embeddings[type * h + i];
+        embedded[(b * max_len + t) * h + i] = sum;
+      }
     }
   }
-  layer_norm(x.data(), model.weights.embedding_norm.gamma.data(), model.weights.embedding_norm.beta.data(), x.data(),
-             rows, h, c.layer_norm_eps);
+  layer_norm_rows(embedded, w.embedding_norm, c.layer_norm_eps, x, rows, h);
 
   // Additive key mask: 0 for real tokens, the lowest float for padding (as transformers does).
   Buffer mask(static_cast<size_t>(batch * max_len), 0.0f);
@@ -82,15 +112,12 @@ void run_slow_path(const EncoderModel& model, const EncoderInput& input, Encoder
     }
     linear(layer.attention_output, context, attention, rows);
     add_inplace(attention, x);
-    attention_norm.resize(attention.size());
-    layer_norm(attention.data(), layer.attention_norm.gamma.data(), layer.attention_norm.beta.data(),
-               attention_norm.data(), rows, h, c.layer_norm_eps);
+    layer_norm_rows(attention, layer.attention_norm, c.layer_norm_eps, attention_norm, rows, h);
     linear(layer.intermediate, attention_norm, intermediate, rows);
     activate_inplace(c.activation, intermediate.data(), intermediate.size());
     linear(layer.output, intermediate, ffn, rows);
     add_inplace(ffn, attention_norm);
-    layer_norm(ffn.data(), layer.output_norm.gamma.data(), layer.output_norm.beta.data(), x.data(), rows, h,
-               c.layer_norm_eps);
+    layer_norm_rows(ffn, layer.output_norm, c.layer_norm_eps, x, rows, h);
   }
 
   // Keep the real tokens only.
