@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "packformer/session.h"
+
 namespace packformer {
 
 class Tokenizer;
@@ -83,11 +85,6 @@ struct EncoderOptions {
 
 struct EncoderCore;
 class EncoderSession;
-
-// Options of one EncoderSession.
-struct SessionOptions {
-  int threads = 0;  // threads of this session's calls; 0 = the Encoder's EncoderOptions::threads
-};
 
 class Encoder {
  public:

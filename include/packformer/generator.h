@@ -17,11 +17,16 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "packformer/session.h"
+
 namespace packformer {
+
+class StepModel;
 
 class Tokenizer;
 
@@ -80,6 +85,9 @@ struct GeneratorLoadOptions {
   uint64_t max_memory_bytes = 0;
 };
 
+struct GeneratorCore;
+class GeneratorSession;
+
 class Generator {
  public:
   // Loads a model folder (config.json, model.safetensors, tokenizer.json). Unsupported
@@ -87,7 +95,8 @@ class Generator {
   static std::unique_ptr<Generator> load(const std::filesystem::path& dir, const GeneratorLoadOptions& options = {});
   ~Generator();
 
-  // Not reentrant: one call at a time per Generator (the cache is reused across calls).
+  // Thread-safe: concurrent calls take turns on the Generator's own session (its KV cache is
+  // reused across calls). To generate at the same time, give each thread a session.
   GeneratedIds generate(const std::vector<std::vector<int32_t>>& prompts, const GenerationOptions& options,
                         const TokenCallback& on_token = {});
   // The bytes generate() would allocate for these prompts and options (what max_memory_bytes
@@ -109,10 +118,36 @@ class Generator {
   // Marian and BART: prompts are sources for the encoder; the output is a new sequence.
   bool is_encoder_decoder() const;
 
+  // A session generates with this Generator's weights (shared, never copied) and its own KV
+  // cache, workspace and thread count; sessions run at the same time from different threads
+  // (one call at a time per session) and may outlive the Generator.
+  std::unique_ptr<GeneratorSession> new_session(const SessionOptions& options = {}) const;
+
  private:
-  struct Impl;
-  explicit Generator(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit Generator(std::shared_ptr<const GeneratorCore> core);
+  std::shared_ptr<const GeneratorCore> core_;
+  std::unique_ptr<GeneratorSession> session_;  // generate()'s
+  mutable std::mutex session_mutex_;
+};
+
+// One thread's context for generating with a Generator's model. Not thread-safe itself.
+class GeneratorSession {
+ public:
+  ~GeneratorSession();
+  // As Generator::generate / generate_text.
+  GeneratedIds generate(const std::vector<std::vector<int32_t>>& prompts, const GenerationOptions& options,
+                        const TokenCallback& on_token = {});
+  std::vector<std::vector<std::string>> generate_text(const std::vector<std::string>& texts,
+                                                      const GenerationOptions& options,
+                                                      const TokenCallback& on_token = {});
+  int threads() const { return threads_; }
+
+ private:
+  friend class Generator;
+  GeneratorSession(std::shared_ptr<const GeneratorCore> core, int threads);
+  std::shared_ptr<const GeneratorCore> core_;
+  int threads_;
+  std::unique_ptr<StepModel> model_;
 };
 
 }  // namespace packformer

@@ -1,4 +1,5 @@
-// packformer::Generator: loads a generation model and its tokenizer, runs the search.
+// packformer::Generator: loads a generation model and its tokenizer into a GeneratorCore
+// shared by its sessions; a GeneratorSession runs the search with its own KV cache.
 #include "packformer/generator.h"
 
 #include "core/memory_limit.h"
@@ -10,28 +11,22 @@
 
 namespace packformer {
 
-struct Generator::Impl {
+// Immutable after load. `loaded.model` holds the weights; sessions run copies of it that
+// share them (StepModel::new_session), so it is only asked const questions itself.
+struct GeneratorCore {
   GenerationModel loaded;
   std::unique_ptr<Tokenizer> tokenizer;
   std::filesystem::path dir;
   uint64_t memory_limit = 0;
   int threads = 0;  // GeneratorLoadOptions::threads, resolved
+
+  const Tokenizer& checked_tokenizer() const {
+    if (!tokenizer)
+      fail(ErrorKind::InvalidInput, dir.string() + ": no tokenizer loaded (the folder has no tokenizer.json, "
+                                                   "sentencepiece model or vocab.txt); give token ids instead");
+    return *tokenizer;
+  }
 };
-
-Generator::Generator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Generator::~Generator() = default;
-
-std::unique_ptr<Generator> Generator::load(const std::filesystem::path& dir, const GeneratorLoadOptions& options) {
-  if (options.threads < 0) fail(ErrorKind::InvalidInput, "threads must be >= 0");
-  auto impl = std::make_unique<Impl>();
-  impl->threads = resolve_threads(options.threads);
-  const ScopedThreadCount threads(impl->threads);
-  impl->dir = dir;
-  impl->memory_limit = options.max_memory_bytes > 0 ? options.max_memory_bytes : default_memory_limit();
-  impl->loaded = load_generation_model(dir);
-  if (options.load_tokenizer && Tokenizer::find_in_model_dir(dir)) impl->tokenizer = Tokenizer::from_model_dir(dir);
-  return std::unique_ptr<Generator>(new Generator(std::move(impl)));
-}
 
 namespace {
 // The folder's defaults fill what the caller left unset.
@@ -48,26 +43,74 @@ const std::vector<int32_t>& eos_ids(const GenerationOptions& options, const Gene
 }
 }  // namespace
 
-GeneratedIds Generator::generate(const std::vector<std::vector<int32_t>>& prompts, const GenerationOptions& options,
-                                 const TokenCallback& on_token) {
-  const GenerationModel& loaded = impl_->loaded;
-  const ScopedThreadCount threads(impl_->threads);
-  return run_search(*loaded.model, prompts, with_folder_defaults(options, loaded), eos_ids(options, loaded),
-                    impl_->memory_limit, on_token);
+Generator::Generator(std::shared_ptr<const GeneratorCore> core)
+    : core_(std::move(core)), session_(new_session()) {}
+Generator::~Generator() = default;
+
+std::unique_ptr<Generator> Generator::load(const std::filesystem::path& dir, const GeneratorLoadOptions& options) {
+  if (options.threads < 0) fail(ErrorKind::InvalidInput, "threads must be >= 0");
+  auto core = std::make_shared<GeneratorCore>();
+  core->threads = resolve_threads(options.threads);
+  const ScopedThreadCount threads(core->threads);
+  core->dir = dir;
+  core->memory_limit = options.max_memory_bytes > 0 ? options.max_memory_bytes : default_memory_limit();
+  core->loaded = load_generation_model(dir);
+  if (options.load_tokenizer && Tokenizer::find_in_model_dir(dir)) core->tokenizer = Tokenizer::from_model_dir(dir);
+  return std::unique_ptr<Generator>(new Generator(std::move(core)));
 }
 
-uint64_t Generator::memory_needed(const std::vector<std::vector<int32_t>>& prompts,
-                                  const GenerationOptions& options) const {
-  const GenerationModel& loaded = impl_->loaded;
-  const GenerationOptions resolved = with_folder_defaults(options, loaded);
-  check_generation_request(*loaded.model, prompts, resolved, eos_ids(options, loaded));
-  return generation_memory_bytes(*loaded.model, prompts, resolved, eos_ids(options, loaded));
+std::unique_ptr<GeneratorSession> Generator::new_session(const SessionOptions& options) const {
+  if (options.threads < 0) fail(ErrorKind::InvalidInput, "session threads must be >= 0");
+  const int threads = options.threads > 0 ? options.threads : core_->threads;
+  return std::unique_ptr<GeneratorSession>(new GeneratorSession(core_, threads));
+}
+
+GeneratedIds Generator::generate(const std::vector<std::vector<int32_t>>& prompts, const GenerationOptions& options,
+                                 const TokenCallback& on_token) {
+  const std::lock_guard<std::mutex> lock(session_mutex_);
+  return session_->generate(prompts, options, on_token);
 }
 
 std::vector<std::vector<std::string>> Generator::generate_text(const std::vector<std::string>& texts,
                                                                const GenerationOptions& options,
                                                                const TokenCallback& on_token) {
-  const Tokenizer& tok = tokenizer();
+  const std::lock_guard<std::mutex> lock(session_mutex_);
+  return session_->generate_text(texts, options, on_token);
+}
+
+uint64_t Generator::memory_needed(const std::vector<std::vector<int32_t>>& prompts,
+                                  const GenerationOptions& options) const {
+  const GenerationModel& loaded = core_->loaded;
+  const GenerationOptions resolved = with_folder_defaults(options, loaded);
+  check_generation_request(*loaded.model, prompts, resolved, eos_ids(options, loaded));
+  return generation_memory_bytes(*loaded.model, prompts, resolved, eos_ids(options, loaded));
+}
+
+const Tokenizer& Generator::tokenizer() const { return core_->checked_tokenizer(); }
+std::string Generator::model_type() const { return core_->loaded.model_type; }
+int64_t Generator::vocab_size() const { return core_->loaded.model->vocab_size(); }
+int64_t Generator::input_vocab_size() const { return core_->loaded.input_vocab_size; }
+uint64_t Generator::memory_limit() const { return core_->memory_limit; }
+int64_t Generator::max_positions() const { return core_->loaded.model->max_positions(); }
+std::vector<int32_t> Generator::default_eos_token_ids() const { return core_->loaded.eos_token_ids; }
+bool Generator::is_encoder_decoder() const { return core_->loaded.encoder_decoder; }
+
+GeneratorSession::GeneratorSession(std::shared_ptr<const GeneratorCore> core, int threads)
+    : core_(std::move(core)), threads_(threads), model_(core_->loaded.model->new_session()) {}
+GeneratorSession::~GeneratorSession() = default;
+
+GeneratedIds GeneratorSession::generate(const std::vector<std::vector<int32_t>>& prompts,
+                                        const GenerationOptions& options, const TokenCallback& on_token) {
+  const GenerationModel& loaded = core_->loaded;
+  const ScopedThreadCount threads(threads_);
+  return run_search(*model_, prompts, with_folder_defaults(options, loaded), eos_ids(options, loaded),
+                    core_->memory_limit, on_token);
+}
+
+std::vector<std::vector<std::string>> GeneratorSession::generate_text(const std::vector<std::string>& texts,
+                                                                      const GenerationOptions& options,
+                                                                      const TokenCallback& on_token) {
+  const Tokenizer& tok = core_->checked_tokenizer();
   std::vector<std::vector<int32_t>> prompts;
   for (const std::string& text : texts) prompts.push_back(tok.encode(text).ids);
   const GeneratedIds ids = generate(prompts, options, on_token);
@@ -76,20 +119,5 @@ std::vector<std::vector<std::string>> Generator::generate_text(const std::vector
     for (const auto& sequence : ids[p]) out[p].push_back(tok.decode(sequence, true));
   return out;
 }
-
-const Tokenizer& Generator::tokenizer() const {
-  if (!impl_->tokenizer)
-    fail(ErrorKind::InvalidInput, impl_->dir.string() + ": no tokenizer loaded (the folder has no tokenizer.json, "
-                                                        "sentencepiece model or vocab.txt); give token ids instead");
-  return *impl_->tokenizer;
-}
-
-std::string Generator::model_type() const { return impl_->loaded.model_type; }
-int64_t Generator::vocab_size() const { return impl_->loaded.model->vocab_size(); }
-int64_t Generator::input_vocab_size() const { return impl_->loaded.input_vocab_size; }
-uint64_t Generator::memory_limit() const { return impl_->memory_limit; }
-int64_t Generator::max_positions() const { return impl_->loaded.model->max_positions(); }
-std::vector<int32_t> Generator::default_eos_token_ids() const { return impl_->loaded.eos_token_ids; }
-bool Generator::is_encoder_decoder() const { return impl_->loaded.encoder_decoder; }
 
 }  // namespace packformer

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace packformer {
@@ -17,6 +18,10 @@ namespace packformer {
 class StepModel {
  public:
   virtual ~StepModel() = default;
+
+  // A model over the same weights (shared, never copied) with a workspace and KV cache of its
+  // own: it may run at the same time as this one, from another thread.
+  virtual std::unique_ptr<StepModel> new_session() const = 0;
 
   virtual int64_t vocab_size() const = 0;
   // The largest number of tokens the decoder can hold per row (positions), for checks.

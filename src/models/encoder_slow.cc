@@ -26,6 +26,7 @@ void add_inplace(Buffer& y, const Buffer& x) {
 }
 
 // LayerNorm of each row, statistics in double: y = (x - mean) / sqrt(var + eps) * gamma + beta.
+// y may be x.
 void layer_norm_rows(const Buffer& x, const LayerNormWeights& norm, float eps, Buffer& y, int64_t rows, int64_t n) {
   y.resize(x.size());
   // Rows in parallel: the slow path is the tutorial benchmark's baseline, kept as fast as
@@ -62,7 +63,7 @@ void run_slow_path(const EncoderModel& model, const EncoderInput& input, Encoder
 
   // Embeddings of the padded batch: padding positions hold the pad token, as in transformers.
   const EncoderWeights& w = model.weights;
-  Buffer embedded(static_cast<size_t>(rows * h)), x;
+  Buffer x(static_cast<size_t>(rows * h));
   for (int64_t b = 0; b < batch; ++b) {
     const auto& ids = input.ids[b];
     const int64_t len = static_cast<int64_t>(ids.size());
@@ -74,11 +75,11 @@ void run_slow_path(const EncoderModel& model, const EncoderInput& input, Encoder
       for (int64_t i = 0; i < h; ++i) {
         float sum = w.word_embeddings[id * h + i] + w.position_embeddings[pos * h + i];
         if (!w.token_type_embeddings.empty()) sum += w.token_type_embeddings[type * h + i];
-        embedded[(b * max_len + t) * h + i] = sum;
+        x[(b * max_len + t) * h + i] = sum;
       }
     }
   }
-  layer_norm_rows(embedded, w.embedding_norm, c.layer_norm_eps, x, rows, h);
+  layer_norm_rows(x, w.embedding_norm, c.layer_norm_eps, x, rows, h);
 
   // Additive key mask: 0 for real tokens, the lowest float for padding (as transformers does).
   Buffer mask(static_cast<size_t>(batch * max_len), 0.0f);

@@ -81,12 +81,13 @@ Gpt2Model::Gpt2Model(const std::filesystem::path& dir, const JsonFile& config_js
     : config_(parse_gpt2_config(config_json)) {
   const Gpt2Config& c = config_;
   const Gpt2Weights w(dir);
+  auto weights = std::make_shared<Weights>();
   const int64_t n = c.n_embd;
-  wte_ = w.get("wte.weight", {c.vocab_size, n});
-  wpe_ = w.get("wpe.weight", {c.n_positions, n});
+  weights->wte = w.get("wte.weight", {c.vocab_size, n});
+  weights->wpe = w.get("wpe.weight", {c.n_positions, n});
   for (int64_t i = 0; i < c.n_layer; ++i) {
     const std::string p = "h." + std::to_string(i) + ".";
-    layers_.push_back(Layer{
+    weights->layers.push_back(Layer{
         w.get(p + "ln_1.weight", {n}),
         w.get(p + "ln_1.bias", {n}),
         PackedLinear(w.conv1d_transposed(p + "attn.c_attn.weight", n, 3 * n), w.get(p + "attn.c_attn.bias", {3 * n}),
@@ -101,18 +102,26 @@ Gpt2Model::Gpt2Model(const std::filesystem::path& dir, const JsonFile& config_js
                      c.n_inner, n, Epilogue::BiasResidual),
     });
   }
-  ln_f_gamma_ = w.get("ln_f.weight", {n});
-  ln_f_beta_ = w.get("ln_f.bias", {n});
+  weights->ln_f_gamma = w.get("ln_f.weight", {n});
+  weights->ln_f_beta = w.get("ln_f.bias", {n});
   // The LM head is tied to wte unless the config unties it and the checkpoint has its own.
   const bool tied = config_json.get_bool("tie_word_embeddings", true);
   const bool own_head = !tied && w.store().contains("lm_head.weight");
   if (!tied && !own_head)
     fail(ErrorKind::InvalidModel, dir.string() + ": config.json sets tie_word_embeddings false but the checkpoint "
                                                  "has no 'lm_head.weight'");
-  const std::vector<float> head = own_head ? w.store().get("lm_head.weight", {c.vocab_size, n}) : wte_;
-  lm_head_ = std::make_unique<PackedLinear>(head, std::vector<float>(static_cast<size_t>(c.vocab_size), 0.0f), n,
+  const std::vector<float> head = own_head ? w.store().get("lm_head.weight", {c.vocab_size, n}) : weights->wte;
+  weights->lm_head = std::make_unique<PackedLinear>(head, std::vector<float>(static_cast<size_t>(c.vocab_size), 0.0f), n,
                                             c.vocab_size, Epilogue::Bias);
+  weights_ = std::move(weights);
   ws_ = std::make_unique<Workspace>();
+}
+
+Gpt2Model::Gpt2Model(Gpt2Config config, std::shared_ptr<const Weights> weights)
+    : config_(std::move(config)), weights_(std::move(weights)), ws_(std::make_unique<Workspace>()) {}
+
+std::unique_ptr<StepModel> Gpt2Model::new_session() const {
+  return std::unique_ptr<StepModel>(new Gpt2Model(config_, weights_));
 }
 
 Gpt2Model::~Gpt2Model() = default;

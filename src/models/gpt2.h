@@ -37,6 +37,7 @@ class Gpt2Model final : public StepModel {
   ~Gpt2Model() override;
 
   const Gpt2Config& config() const { return config_; }
+  std::unique_ptr<StepModel> new_session() const override;
 
   int64_t vocab_size() const override { return config_.vocab_size; }
   int64_t max_positions() const override { return config_.n_positions; }
@@ -55,7 +56,10 @@ class Gpt2Model final : public StepModel {
 
  private:
   struct Layer;
+  struct Weights;
   struct Workspace;
+
+  Gpt2Model(Gpt2Config config, std::shared_ptr<const Weights> weights);
 
   // Plans the workspace and the cache for the call, then runs every prompt token (packed,
   // causal) into cache row prompt * copies and copies it to the prompt's other rows.
@@ -69,9 +73,7 @@ class Gpt2Model final : public StepModel {
   void plan(int64_t token_rows, int64_t cache_rows, int64_t cache_positions, int64_t copies);
 
   Gpt2Config config_;
-  std::vector<Layer> layers_;
-  std::vector<float> wte_, wpe_, ln_f_gamma_, ln_f_beta_;
-  std::unique_ptr<PackedLinear> lm_head_;
+  std::shared_ptr<const Weights> weights_;  // immutable, shared by sessions
   std::unique_ptr<Workspace> ws_;
 };
 

@@ -59,8 +59,8 @@ void Gpt2Model::run_rows(int64_t rows) {
   Workspace& w = *ws_;
   const int64_t n = c.n_embd;
   for (int64_t i = 0; i < rows; ++i) {
-    const float* token = wte_.data() + static_cast<int64_t>(w.ids[i]) * n;
-    const float* position = wpe_.data() + w.positions[i] * n;
+    const float* token = weights_->wte.data() + static_cast<int64_t>(w.ids[i]) * n;
+    const float* position = weights_->wpe.data() + w.positions[i] * n;
     float* x = w.x.data() + i * n;
     for (int64_t d = 0; d < n; ++d) x[d] = token[d] + position[d];
     w.key_counts[i] = w.positions[i] + 1;  // causal: a token sees itself and what precedes it
@@ -79,7 +79,7 @@ void Gpt2Model::run_rows(int64_t rows) {
   const float base_scale = c.scale_attn_weights ? 1.0f / std::sqrt(static_cast<float>(c.head_dim())) : 1.0f;
 
   for (int64_t l = 0; l < c.n_layer; ++l) {
-    const Layer& layer = layers_[static_cast<size_t>(l)];
+    const Layer& layer = weights_->layers[static_cast<size_t>(l)];
     layer_norm(w.x.data(), layer.ln_1_gamma.data(), layer.ln_1_beta.data(), w.normed.data(), rows, n,
                c.layer_norm_epsilon);
     layer.c_attn.forward(w.normed.data(), rows, w.qkv.data(), nullptr);
@@ -101,9 +101,9 @@ void Gpt2Model::lm_head(const int64_t* rows, int64_t count, float* logits) {
   Workspace& w = *ws_;
   const int64_t n = config_.n_embd;
   for (int64_t j = 0; j < count; ++j)
-    layer_norm_row(w.x.data() + rows[j] * n, ln_f_gamma_.data(), ln_f_beta_.data(), w.last.data() + j * n, n,
+    layer_norm_row(w.x.data() + rows[j] * n, weights_->ln_f_gamma.data(), weights_->ln_f_beta.data(), w.last.data() + j * n, n,
                    config_.layer_norm_epsilon);
-  lm_head_->forward(w.last.data(), count, logits, nullptr);
+  weights_->lm_head->forward(w.last.data(), count, logits, nullptr);
 }
 
 int64_t Gpt2Model::prefill(const std::vector<std::vector<int32_t>>& prompts, int64_t copies, int64_t max_new_tokens) {

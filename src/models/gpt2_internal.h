@@ -2,6 +2,7 @@
 // gpt2_forward.cc (forward pass and KV cache).
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "backends/cpu/packed_linear.h"
@@ -17,6 +18,12 @@ struct Gpt2Model::Layer {
   std::vector<float> ln_2_gamma, ln_2_beta;
   PackedLinear c_fc;         // bias + activation epilogue
   PackedLinear mlp_c_proj;   // bias + residual epilogue
+};
+
+struct Gpt2Model::Weights {
+  std::vector<Layer> layers;
+  std::vector<float> wte, wpe, ln_f_gamma, ln_f_beta;
+  std::unique_ptr<PackedLinear> lm_head;
 };
 
 // Grown when a call needs more, never shrunk: a warm model allocates nothing.

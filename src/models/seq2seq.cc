@@ -125,11 +125,12 @@ Seq2SeqConfig parse_seq2seq_config(const JsonFile& json) {
 }
 
 Seq2SeqModel::Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& config_json)
-    : config_(parse_seq2seq_config(config_json)), weights_(std::make_unique<Weights>()) {
+    : config_(parse_seq2seq_config(config_json)) {
   const Seq2SeqConfig& c = config_;
   const int64_t n = c.d_model;
   const Seq2SeqWeights w(dir, n);
-  Weights& m = *weights_;
+  auto weights = std::make_shared<Weights>();
+  Weights& m = *weights;
   // Embeddings: shared ones are model.shared (encoder/decoder.embed_tokens are tied to it and
   // often not stored); Marian without share_encoder_decoder_embeddings has one table per side.
   const bool own_encoder_table = !c.shared_embeddings || !w.contains("model.shared.weight");
@@ -184,7 +185,15 @@ Seq2SeqModel::Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& con
   std::vector<float> bias = w.contains("final_logits_bias") ? w.get("final_logits_bias", {1, v})
                                                             : std::vector<float>(static_cast<size_t>(v), 0.0f);
   m.lm_head = std::make_unique<PackedLinear>(head, bias, n, v, Epilogue::Bias);
+  weights_ = std::move(weights);
   ws_ = std::make_unique<Workspace>();
+}
+
+Seq2SeqModel::Seq2SeqModel(Seq2SeqConfig config, std::shared_ptr<const Weights> weights)
+    : config_(std::move(config)), weights_(std::move(weights)), ws_(std::make_unique<Workspace>()) {}
+
+std::unique_ptr<StepModel> Seq2SeqModel::new_session() const {
+  return std::unique_ptr<StepModel>(new Seq2SeqModel(config_, weights_));
 }
 
 Seq2SeqModel::~Seq2SeqModel() = default;

@@ -51,6 +51,7 @@ class Seq2SeqModel final : public StepModel {
   ~Seq2SeqModel() override;
 
   const Seq2SeqConfig& config() const { return config_; }
+  std::unique_ptr<StepModel> new_session() const override;
 
   int64_t vocab_size() const override { return config_.decoder_vocab_size; }
   int64_t max_positions() const override { return config_.max_positions; }
@@ -80,6 +81,8 @@ class Seq2SeqModel final : public StepModel {
   struct Weights;
   struct Workspace;
 
+  Seq2SeqModel(Seq2SeqConfig config, std::shared_ptr<const Weights> weights);
+
   // Checks the sources, runs the encoder and the cross-attention keys/values, and plans the
   // decoder's cache for `rows` rows of `positions` tokens and `token_rows` rows per decoder run.
   void start(const std::vector<std::vector<int32_t>>& sources, int64_t copies, int64_t positions,
@@ -92,7 +95,7 @@ class Seq2SeqModel final : public StepModel {
   void embed(const float* table, int32_t id, int64_t position, const float* positions, float* out) const;
 
   Seq2SeqConfig config_;
-  std::unique_ptr<Weights> weights_;
+  std::shared_ptr<const Weights> weights_;  // immutable, shared by sessions
   std::unique_ptr<Workspace> ws_;
 };
 

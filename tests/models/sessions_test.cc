@@ -70,9 +70,10 @@ TEST_F(SessionsTest, ConcurrentSessionsMatchSerialRunsAndShareTheWeights) {
         EXPECT_EQ(output.hidden_states, serial[i].hidden_states) << "session " << i;
         EXPECT_EQ(output.logits, serial[i].logits) << "session " << i;
       }
-    // Four sessions' workspaces and outputs for these small batches are a fraction of the
-    // weights: a copy of the weights per session would exceed this.
-    EXPECT_LT(peak, static_cast<long long>(weight_bytes / 4)) << "path " << (path == ExecutionPath::Fast ? "fast" : "slow");
+    // Four sessions' workspaces and outputs for these small batches (the slow path's padded
+    // buffers and scores included) stay under half the weights; a single copy of the weights
+    // by any session would exceed it.
+    EXPECT_LT(peak, static_cast<long long>(weight_bytes / 2)) << "path " << (path == ExecutionPath::Fast ? "fast" : "slow");
   }
 }
 
