@@ -40,10 +40,16 @@ struct Problem {
 
 // rows x kc of A (leading dimension lda) into mr-row micro-panels, mr values per k,
 // zero-filling the rows past `rows`.
+// The rows sit lda apart, kc floats (1 KiB) each: the hardware prefetcher restarts at every
+// row, so with A out of cache (large M) the copy would wait on memory row after row. Each row
+// is fetched kPackAhead rows in advance (measured: 4096 x 3072 A, +3-4% for the whole GEMM).
+constexpr int64_t kPackAhead = 4;
 void pack_a(const float* a, int64_t lda, int64_t rows, int64_t kc, int64_t mr, float* out) {
   for (int64_t i0 = 0; i0 < rows; i0 += mr, out += mr * kc) {
     const int64_t r = std::min(mr, rows - i0);
     for (int64_t i = 0; i < r; ++i) {
+      if (i0 + i + kPackAhead < rows)
+        for (int64_t k = 0; k < kc; k += 16) __builtin_prefetch(a + (i0 + i + kPackAhead) * lda + k);
       const float* src = a + (i0 + i) * lda;
       for (int64_t k = 0; k < kc; ++k) out[k * mr + i] = src[k];
     }

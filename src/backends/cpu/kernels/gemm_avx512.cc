@@ -11,8 +11,11 @@ namespace {
 static_assert(kGemmNR == 32, "the tile is two zmm registers wide");
 
 // B panels are streamed once per row block; with few rows they come from DRAM/L3 faster than
-// the hardware prefetcher alone fetches them. Each k step reads two cache lines of B.
+// the hardware prefetcher alone fetches them. Each k step reads two cache lines of B: fetch
+// them kPrefetchSteps ahead into L1 and kL2PrefetchSteps (8 KiB) ahead into L2. The L2 one
+// is worth +5% at M = 4 with K = 3072 (weights from L3); 32 steps into L1 alone gained nothing.
 constexpr int64_t kPrefetchSteps = 8;
+constexpr int64_t kL2PrefetchSteps = 64;
 
 // Lanes [0, n) of a 16-lane register, for the partial columns of the last panel.
 inline __mmask16 lanes(int64_t n) {
@@ -44,6 +47,8 @@ void tile(const MicroTile& t) {
   for (int64_t k = 0; k < kc; ++k) {
     _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchSteps * kGemmNR), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchSteps * kGemmNR + 16), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(b + kL2PrefetchSteps * kGemmNR), _MM_HINT_T1);
+    _mm_prefetch(reinterpret_cast<const char*>(b + kL2PrefetchSteps * kGemmNR + 16), _MM_HINT_T1);
     const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
