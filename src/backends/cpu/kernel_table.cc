@@ -13,6 +13,9 @@ void attention_varlen(const AttentionArgs& args);
 namespace avx2 {
 void attention_varlen(const AttentionArgs& args);
 }
+namespace avx512 {
+void attention_varlen(const AttentionArgs& args);
+}
 
 namespace {
 
@@ -31,10 +34,10 @@ constexpr KernelTable kGeneric{
 constexpr KernelTable kAvx2{
     Isa::Avx2, {avx2::gemm_micro_kernel, avx2::gemm_activate, avx2::kGemmMR, avx2::kGemmNR}, avx2::attention_varlen};
 // The AVX-512 variant reuses the AVX2 activations (a row pass after the tile, a small part of
-// the GEMM's time) and the AVX2 attention kernel; every AVX-512 CPU runs AVX2 code.
+// the GEMM's time); every AVX-512 CPU runs AVX2 code.
 constexpr KernelTable kAvx512{
     Isa::Avx512, {avx512::gemm_micro_kernel, avx2::gemm_activate, avx512::kGemmMR, avx512::kGemmNR},
-    avx2::attention_varlen};
+    avx512::attention_varlen};
 
 }  // namespace
 
