@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 
 #include "packformer/error.h"
@@ -9,33 +10,35 @@
 namespace packformer {
 namespace {
 
-// The flags each variant's kernels are compiled with (CMakeLists.txt), as cpuid names them.
-bool has(const char* flag) {
-  // __builtin_cpu_supports needs a literal; one branch per flag keeps that.
-  if (std::strcmp(flag, "avx2") == 0) return __builtin_cpu_supports("avx2");
-  if (std::strcmp(flag, "fma") == 0) return __builtin_cpu_supports("fma");
-  if (std::strcmp(flag, "avx512f") == 0) return __builtin_cpu_supports("avx512f");
-  if (std::strcmp(flag, "avx512bw") == 0) return __builtin_cpu_supports("avx512bw");
-  if (std::strcmp(flag, "avx512vl") == 0) return __builtin_cpu_supports("avx512vl");
-  if (std::strcmp(flag, "avx512dq") == 0) return __builtin_cpu_supports("avx512dq");
-  return false;
-}
+struct Flag {
+  const char* name;  // as /proc/cpuinfo and lscpu spell it
+  bool present;
+};
 
-constexpr const char* kAvx2Flags[] = {"avx2", "fma"};
-constexpr const char* kAvx512Flags[] = {"avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq"};
+const char* first_missing(std::initializer_list<Flag> flags) {
+  for (const Flag& flag : flags)
+    if (!flag.present) return flag.name;
+  return nullptr;
+}
 
 constexpr const char* kAccepted = "generic, avx2, avx512";
 
 }  // namespace
 
+// The flags each variant's files are compiled with (CMakeLists.txt, one rule per suffix).
 const char* isa_missing_flag(Isa isa) {
-  if (isa == Isa::Avx2)
-    for (const char* flag : kAvx2Flags)
-      if (!has(flag)) return flag;
-  if (isa == Isa::Avx512)
-    for (const char* flag : kAvx512Flags)
-      if (!has(flag)) return flag;
-  return nullptr;
+  switch (isa) {
+    case Isa::Generic: return nullptr;
+    case Isa::Avx2: return first_missing({{"avx2", __builtin_cpu_supports("avx2")}, {"fma", __builtin_cpu_supports("fma")}});
+    case Isa::Avx512:
+      return first_missing({{"avx2", __builtin_cpu_supports("avx2")},
+                            {"fma", __builtin_cpu_supports("fma")},
+                            {"avx512f", __builtin_cpu_supports("avx512f")},
+                            {"avx512bw", __builtin_cpu_supports("avx512bw")},
+                            {"avx512vl", __builtin_cpu_supports("avx512vl")},
+                            {"avx512dq", __builtin_cpu_supports("avx512dq")}});
+  }
+  return "?";
 }
 
 bool isa_supported(Isa isa) { return isa_missing_flag(isa) == nullptr; }
