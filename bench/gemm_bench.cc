@@ -1,7 +1,8 @@
-// GEMM micro-benchmark: the packed GEMM (backends/cpu/gemm.h) against oneDNN's matmul with
-// pre-packed weights (as PackedLinear used it before) and dnnl_sgemm, on bert-base's Linear
-// shapes, for 1 and 2 threads. Best-of-N wall time, printed as GFLOP/s.
-//   gemm_bench [--rows 4,16,...] [--threads 1,2] [--seconds 0.3] [--clock wall|cpu]
+// GEMM micro-benchmark: the packed GEMM (backends/cpu/gemm.h) of every ISA variant this CPU
+// runs (AVX2, AVX-512) against oneDNN's matmul with pre-packed weights and dnnl_sgemm, on
+// bert-base's Linear shapes, for 1 and 2 threads, interleaved in one run so the ratios hold on
+// a shared machine. Best-of-N wall time, printed as GFLOP/s.
+//   gemm_bench [--rows 4,16,...] [--threads 1,2] [--seconds 0.3] [--clock wall|cpu] [--shapes K:N,...]
 // --clock cpu times by process CPU time / threads: on a machine shared with other jobs it
 // ignores time spent descheduled (OpenMP spin-waits still count), so it is steadier than wall.
 #include <omp.h>
@@ -9,6 +10,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -100,18 +102,33 @@ std::vector<int64_t> parse_list(const char* s) {
 
 int main(int argc, char** argv) {
   std::vector<int64_t> rows{4, 16, 128, 512, 4096}, threads{1, 2};
+  std::vector<std::array<int64_t, 2>> shapes{{768, 2304}, {768, 768}, {768, 3072}, {3072, 768}};  // {K, N}
   double seconds = 0.3;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--rows") == 0) rows = parse_list(argv[i + 1]);
     else if (std::strcmp(argv[i], "--threads") == 0) threads = parse_list(argv[i + 1]);
     else if (std::strcmp(argv[i], "--seconds") == 0) seconds = std::atof(argv[i + 1]);
     else if (std::strcmp(argv[i], "--clock") == 0) g_cpu_clock = std::strcmp(argv[i + 1], "cpu") == 0;
+    else if (std::strcmp(argv[i], "--shapes") == 0) {
+      shapes.clear();
+      std::stringstream ss(argv[i + 1]);
+      std::string item;
+      while (std::getline(ss, item, ',')) {
+        const auto colon = item.find(':');
+        shapes.push_back({std::stoll(item.substr(0, colon)), std::stoll(item.substr(colon + 1))});
+      }
+    }
   }
-  const int64_t shapes[][2] = {{768, 2304}, {768, 768}, {768, 3072}, {3072, 768}};  // {K, N}
-  std::printf("packed GEMM (%s) vs oneDNN %d.%d packed matmul vs dnnl_sgemm, GFLOP/s (best of N, %s time)\n",
-              isa_name(cpu_isa()), dnnl_version()->major, dnnl_version()->minor, g_cpu_clock ? "cpu" : "wall");
-  std::printf("%5s %5s %5s %3s | %8s %8s %8s | %6s %6s\n", "K", "N", "M", "thr", "packed", "onednn", "sgemm",
-              "vs_dnn", "vs_sg");
+  std::vector<Isa> isas;
+  for (const Isa isa : {Isa::Avx2, Isa::Avx512})
+    if (isa_supported(isa)) isas.push_back(isa);
+  std::printf("packed GEMM per ISA variant vs oneDNN %d.%d.%d packed matmul vs dnnl_sgemm, GFLOP/s (best of N, %s time)\n",
+              dnnl_version()->major, dnnl_version()->minor, dnnl_version()->patch, g_cpu_clock ? "cpu" : "wall");
+  std::printf("%5s %5s %5s %3s |", "K", "N", "M", "thr");
+  for (const Isa isa : isas) std::printf(" %8s", isa_name(isa));
+  std::printf(" %8s %8s |", "onednn", "sgemm");
+  for (const Isa isa : isas) std::printf(" %6s", (std::string(isa_name(isa)).substr(0, 4) + "/dnn").c_str());
+  std::printf("\n");
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   for (const auto& shape : shapes) {
@@ -119,7 +136,8 @@ int main(int argc, char** argv) {
     std::vector<float> w(n * k), bias(n);
     for (float& v : w) v = dist(rng);
     for (float& v : bias) v = dist(rng);
-    const PackedWeights packed(w.data(), n, k);
+    std::vector<PackedWeights> packed;
+    for (const Isa isa : isas) packed.emplace_back(w.data(), n, k, isa);
     GemmEpilogue epilogue;
     epilogue.bias = bias.data();
     for (const int64_t m : rows) {
@@ -130,12 +148,17 @@ int main(int argc, char** argv) {
       for (const int64_t t : threads) {
         omp_set_num_threads(static_cast<int>(t));
         g_threads = static_cast<int>(t);
-        const double mine = best_time([&] { packed_gemm(x.data(), m, packed, y.data(), epilogue); }, seconds);
+        std::vector<double> mine;
+        for (const PackedWeights& p : packed)
+          mine.push_back(best_time([&] { packed_gemm(x.data(), m, p, y.data(), epilogue); }, seconds));
         const double dnn = best_time([&] { onednn.run(x.data(), y.data()); }, seconds);
         const double sg = best_time(
             [&] { dnnl_sgemm('N', 'T', m, n, k, 1.0f, x.data(), k, w.data(), k, 0.0f, y.data(), n); }, seconds);
-        std::printf("%5ld %5ld %5ld %3ld | %8.1f %8.1f %8.1f | %6.2f %6.2f\n", k, n, m, t, flops / mine * 1e-9,
-                    flops / dnn * 1e-9, flops / sg * 1e-9, dnn / mine, sg / mine);
+        std::printf("%5ld %5ld %5ld %3ld |", k, n, m, t);
+        for (const double s : mine) std::printf(" %8.1f", flops / s * 1e-9);
+        std::printf(" %8.1f %8.1f |", flops / dnn * 1e-9, flops / sg * 1e-9);
+        for (const double s : mine) std::printf(" %6.2f", dnn / s);
+        std::printf("\n");
         std::fflush(stdout);
       }
     }

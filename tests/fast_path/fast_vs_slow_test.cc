@@ -4,6 +4,7 @@
 #include <random>
 
 #include "packformer/synth.h"
+#include "forced_isa.h"
 #include "test_util.h"
 
 namespace packformer::test {
@@ -29,7 +30,7 @@ const Geometry kGeometries[] = {
     {"bert_d64_long", "bert", 1, 128, 2, 64, 300, "silu"},
 };
 
-class FastVsSlow : public ::testing::TestWithParam<Geometry> {};
+class FastVsSlow : public ForcedIsaTest, public ::testing::WithParamInterface<Geometry> {};
 
 EncoderInput random_batch(const ModelInfo& info, const std::vector<int64_t>& lengths, uint32_t seed) {
   std::mt19937 rng(seed);
@@ -78,7 +79,9 @@ TEST_P(FastVsSlow, SameHiddenStatesForEveryLength) {
 INSTANTIATE_TEST_SUITE_P(Geometries, FastVsSlow, ::testing::ValuesIn(kGeometries),
                          [](const auto& info) { return std::string(info.param.name); });
 
-TEST(PaddedOutput, PaddingIsExactlyZero) {
+using PaddedOutput = ForcedIsaTest;
+
+TEST_F(PaddedOutput, PaddingIsExactlyZero) {
   const auto encoder = Encoder::load(tiny_model("tiny-bert"), {.threads = 0, .load_tokenizer = false});
   const EncoderInput input = random_batch(encoder->info(), {5, 1, 9}, 1);
   const EncoderOutput out = encoder->run(input, kHiddenStates, {ExecutionPath::Fast, false});

@@ -1,12 +1,15 @@
 // Once warm, a fast-path forward pass allocates nothing: every malloc-family call in this
 // process (C++ new, oneDNN, OpenMP, libc) is counted while the pass runs.
 #include "allocation_counter.h"
+#include "forced_isa.h"
 #include "test_util.h"
 
 namespace packformer::test {
 namespace {
 
-TEST(NoAllocation, WarmFastPathAllocatesNothing) {
+using NoAllocation = ForcedIsaTest;
+
+TEST_F(NoAllocation, WarmFastPathAllocatesNothing) {
   // The counter must see allocations at all, or a zero below would prove nothing.
   ASSERT_GT(allocations_during([] { std::vector<int> v(100); (void)v; }), 0);
 
@@ -28,7 +31,7 @@ TEST(NoAllocation, WarmFastPathAllocatesNothing) {
   }
 }
 
-TEST(NoAllocation, SmallerBatchAfterLargerReusesTheWorkspace) {
+TEST_F(NoAllocation, SmallerBatchAfterLargerReusesTheWorkspace) {
   const auto encoder = Encoder::load(tiny_model("tiny-bert"), {.threads = 2, .load_tokenizer = false});
   EncoderInput big, small;
   big.ids.assign(4, std::vector<int32_t>(30, 7));

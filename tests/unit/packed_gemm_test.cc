@@ -1,6 +1,7 @@
 // The packed GEMM (backends/cpu/gemm.h) and PackedLinear against a naive double-accumulated
-// reference, on odd shapes, for every epilogue and activation and every ISA variant this CPU
-// runs (forced through packed_gemm's isa argument; the env var choice is cached per process).
+// reference, on odd shapes, for every epilogue and activation and every ISA variant: each test
+// runs once per variant (weights packed for it, which picks its kernel), and is skipped, naming
+// the missing CPU flag, for a variant this CPU lacks.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 
 #include "backends/cpu/gemm.h"
 #include "backends/cpu/packed_linear.h"
+#include "packformer/error.h"
 #include "test_util.h"
 
 namespace packformer {
@@ -20,11 +22,20 @@ namespace {
 constexpr Activation kActivations[] = {Activation::Gelu,      Activation::GeluTanh, Activation::Relu,
                                        Activation::Silu,      Activation::QuickGelu, Activation::Tanh};
 
-std::vector<Isa> variants() {
-  std::vector<Isa> isas{Isa::Generic};
-  if (isa_supported(Isa::Avx2)) isas.push_back(Isa::Avx2);
-  return isas;
-}
+}  // namespace
+
+// ctest's test names then carry the variant's name instead of the enum's bytes.
+void PrintTo(Isa isa, std::ostream* os) { *os << isa_name(isa); }
+
+namespace {
+
+class PackedGemm : public ::testing::TestWithParam<Isa> {
+ protected:
+  void SetUp() override {
+    if (const char* missing = isa_missing_flag(GetParam()))
+      GTEST_SKIP() << isa_name(GetParam()) << " not run: this CPU lacks " << missing;
+  }
+};
 
 std::vector<float> random_vector(size_t n, std::mt19937& rng) {
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
@@ -84,19 +95,20 @@ struct Case {
   int64_t m, k, n;
 };
 
-void check_shape(int64_t m, int64_t k, int64_t n, std::mt19937& rng) {
+void check_shape(Isa isa, int64_t m, int64_t k, int64_t n, std::mt19937& rng) {
   const auto x = random_vector(static_cast<size_t>(m * k), rng);
   // Scaled so the activations see values across their non-linear range.
   auto w = random_vector(static_cast<size_t>(n * k), rng);
   for (float& v : w) v *= 3.0f / std::sqrt(static_cast<float>(k));
   const auto bias = random_vector(static_cast<size_t>(n), rng);
   const auto residual = random_vector(static_cast<size_t>(m * n), rng);
-  const PackedWeights packed(w.data(), n, k);
+  const PackedWeights packed(w.data(), n, k, isa);
+  ASSERT_EQ(packed.kernels().isa, isa);
   const Reference plain = reference(x, w, bias, nullptr, m, n, k);
   const Reference with_residual = reference(x, w, bias, &residual, m, n, k);
 
   std::vector<float> y(static_cast<size_t>(m * n));
-  for (const Isa isa : variants()) {
+  {
     const std::string where = std::string(isa_name(isa)) + " m=" + std::to_string(m) + " k=" + std::to_string(k) +
                               " n=" + std::to_string(n);
     // Bias, BiasResidual, then BiasActivation for each activation.
@@ -107,7 +119,7 @@ void check_shape(int64_t m, int64_t k, int64_t n, std::mt19937& rng) {
       if (epilogue == 1) e.residual = residual.data();
       if (epilogue >= 2) e.activate = true, e.activation = kActivations[epilogue - 2];
       std::fill(y.begin(), y.end(), NAN);
-      packed_gemm(x.data(), m, packed, y.data(), e, isa);
+      packed_gemm(x.data(), m, packed, y.data(), e);
       int failures = 0;
       for (size_t i = 0; i < y.size() && failures < 3; ++i) {
         const double expected = e.activate ? activate_ref(e.activation, ref.value[i]) : ref.value[i];
@@ -122,43 +134,46 @@ void check_shape(int64_t m, int64_t k, int64_t n, std::mt19937& rng) {
   }
 }
 
-TEST(PackedGemm, MatchesReferenceOnOddShapes) {
+// Row counts around both register tiles (6 and 8 rows), column counts around both panel
+// widths (16 and 32).
+TEST_P(PackedGemm, MatchesReferenceOnOddShapes) {
   std::mt19937 rng(1234);
-  for (int64_t m : {1, 2, 3, 5, 7, 16, 33, 100})
+  for (int64_t m : {1, 2, 3, 5, 7, 9, 16, 33, 100})
     for (int64_t k : {1, 7, 32, 33, 300, 768})
-      for (int64_t n : {1, 5, 16, 17, 48, 100, 769}) check_shape(m, k, n, rng);
+      for (int64_t n : {1, 5, 16, 17, 31, 33, 48, 100, 769}) check_shape(GetParam(), m, k, n, rng);
 }
 
 // Shapes past the cache blocks: several M blocks (144 rows), K blocks (256) and threads.
-TEST(PackedGemm, MatchesReferenceAcrossBlocks) {
+TEST_P(PackedGemm, MatchesReferenceAcrossBlocks) {
   std::mt19937 rng(99);
-  check_shape(301, 1030, 40, rng);
-  check_shape(13, 2049, 33, rng);
-  check_shape(600, 64, 300, rng);
+  check_shape(GetParam(), 301, 1030, 40, rng);
+  check_shape(GetParam(), 13, 2049, 33, rng);
+  check_shape(GetParam(), 600, 64, 300, rng);
 }
 
 // With K = 1, zero bias and power-of-two weights the GEMM's sums are exact (x * w_j), so the
 // epilogue's activation alone is checked, against activate_ref() in double, on every column:
-// 37 columns are two full 16-wide register tiles and a tail of 5, 4801 rows end in a partial
-// 6-row tile, and the weights 0.5 / 1 / 2 give each column its own inputs (a column mix-up
-// shows) over [-24, 24]. Bound: 4e-7 relative (float evaluation of erf / tanh / exp, a few
-// ulp; the AVX2 polynomials ~2e-7), 1e-8 absolute near 0, plus |x| ulp(1) / 2 = 6e-8 |x| where
-// 1 + erf (1 + tanh) cancels for negative x and keeps only its rounding error. Measured: at
-// most 0.48 of this bound (AVX2 GELU, generic GELU-tanh 0.47); ReLU is exact.
-TEST(PackedGemm, ActivationMatchesDoubleReferenceOnEveryColumn) {
+// 37 columns are full register tiles (16 wide; 32 for AVX-512) and a tail of 5, 4801 rows end
+// in a partial row tile, and the weights 0.5 / 1 / 2 give each column its own inputs (a column
+// mix-up shows) over [-24, 24]. Bound: 4e-7 relative (float evaluation of erf / tanh / exp, a
+// few ulp; the AVX2 polynomials ~2e-7), 1e-8 absolute near 0, plus |x| ulp(1) / 2 = 6e-8 |x|
+// where 1 + erf (1 + tanh) cancels for negative x and keeps only its rounding error. Measured:
+// at most 0.48 of this bound (AVX2 GELU, generic GELU-tanh 0.47); ReLU is exact.
+TEST_P(PackedGemm, ActivationMatchesDoubleReferenceOnEveryColumn) {
+  const Isa isa = GetParam();
   const int64_t m = 4801, n = 37;
   std::vector<float> x(m), w(n), bias(n, 0.0f), y(m * n);
   for (int64_t i = 0; i < m; ++i) x[i] = -12.0f + 24.0f * i / (m - 1);
   for (int64_t j = 0; j < n; ++j) w[j] = std::ldexp(1.0f, static_cast<int>(j % 3) - 1);
-  const PackedWeights packed(w.data(), n, 1);
-  for (const Isa isa : variants())
+  const PackedWeights packed(w.data(), n, 1, isa);
+  {
     for (const Activation a : kActivations) {
       GemmEpilogue e;
       e.bias = bias.data();
       e.activate = true;
       e.activation = a;
       std::fill(y.begin(), y.end(), NAN);
-      packed_gemm(x.data(), m, packed, y.data(), e, isa);
+      packed_gemm(x.data(), m, packed, y.data(), e);
       double worst = 0.0;  // the largest error as a fraction of its bound, printed
       int failures = 0;
       for (int64_t i = 0; i < m && failures < 3; ++i)
@@ -174,6 +189,29 @@ TEST(PackedGemm, ActivationMatchesDoubleReferenceOnEveryColumn) {
         }
       std::printf("%s %s: largest error %.2f of the bound\n", isa_name(isa), activation_name(a), worst);
     }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Variants, PackedGemm, ::testing::Values(Isa::Generic, Isa::Avx2, Isa::Avx512),
+                         [](const auto& info) { return std::string(isa_name(info.param)); });
+
+// A variant this CPU lacks is refused with the missing flag named, never silently replaced.
+TEST(PackedWeightsIsa, UnsupportedVariantIsAnError) {
+  const float w[2] = {1.0f, 2.0f};
+  for (const Isa isa : {Isa::Avx2, Isa::Avx512}) {
+    const char* missing = isa_missing_flag(isa);
+    if (missing == nullptr) {
+      EXPECT_EQ(PackedWeights(w, 2, 1, isa).kernels().isa, isa);
+      continue;
+    }
+    try {
+      PackedWeights(w, 2, 1, isa);
+      ADD_FAILURE() << isa_name(isa) << " weights packed on a CPU without " << missing;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+      EXPECT_NE(std::string(e.what()).find(missing), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(PackedLinear, EpiloguesMatchPackedGemm) {

@@ -23,10 +23,7 @@ struct AttentionArgs {
 // Largest head size the kernel supports.
 constexpr int64_t kMaxHeadDim = 256;
 
+// Runs the variant of the kernel table in use (backends/cpu/kernel_table.h).
 void attention_varlen(const AttentionArgs& args);
-
-// The ISA variant in use ("avx2" or "generic"), picked once from the CPU, or forced with the
-// environment variable PACKFORMER_ISA=generic|avx2.
-const char* attention_isa();
 
 }  // namespace packformer

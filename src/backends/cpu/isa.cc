@@ -2,29 +2,75 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
+#include <string>
 
 #include "packformer/error.h"
 
 namespace packformer {
+namespace {
 
-bool isa_supported(Isa isa) {
-  switch (isa) {
-    case Isa::Generic: return true;
-    case Isa::Avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }
-  return false;
+struct Flag {
+  const char* name;  // as /proc/cpuinfo and lscpu spell it
+  bool present;
+};
+
+const char* first_missing(std::initializer_list<Flag> flags) {
+  for (const Flag& flag : flags)
+    if (!flag.present) return flag.name;
+  return nullptr;
 }
 
-const char* isa_name(Isa isa) { return isa == Isa::Avx2 ? "avx2" : "generic"; }
+constexpr const char* kAccepted = "generic, avx2, avx512";
+
+}  // namespace
+
+// The flags each variant's files are compiled with (CMakeLists.txt, one rule per suffix).
+const char* isa_missing_flag(Isa isa) {
+  switch (isa) {
+    case Isa::Generic: return nullptr;
+    case Isa::Avx2: return first_missing({{"avx2", __builtin_cpu_supports("avx2")}, {"fma", __builtin_cpu_supports("fma")}});
+    case Isa::Avx512:
+      return first_missing({{"avx2", __builtin_cpu_supports("avx2")},
+                            {"fma", __builtin_cpu_supports("fma")},
+                            {"avx512f", __builtin_cpu_supports("avx512f")},
+                            {"avx512bw", __builtin_cpu_supports("avx512bw")},
+                            {"avx512vl", __builtin_cpu_supports("avx512vl")},
+                            {"avx512dq", __builtin_cpu_supports("avx512dq")}});
+  }
+  return "?";
+}
+
+bool isa_supported(Isa isa) { return isa_missing_flag(isa) == nullptr; }
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::Generic: return "generic";
+    case Isa::Avx2: return "avx2";
+    case Isa::Avx512: return "avx512";
+  }
+  return "?";
+}
+
+Isa choose_isa(const char* forced) {
+  if (forced == nullptr || *forced == '\0') {
+    for (const Isa isa : {Isa::Avx512, Isa::Avx2})
+      if (isa_supported(isa)) return isa;
+    return Isa::Generic;
+  }
+  for (const Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+    if (std::strcmp(forced, isa_name(isa)) != 0) continue;
+    if (const char* missing = isa_missing_flag(isa))
+      fail(ErrorKind::Unsupported, std::string("PACKFORMER_ISA=") + forced + ": this CPU lacks the " + missing +
+                                       " instructions that variant needs");
+    return isa;
+  }
+  fail(ErrorKind::InvalidInput, std::string("PACKFORMER_ISA=") + forced + " is not a kernel variant; accepted: " +
+                                    kAccepted + " (or unset for the best this CPU runs)");
+}
 
 Isa cpu_isa() {
-  static const Isa chosen = [] {
-    const char* forced = std::getenv("PACKFORMER_ISA");
-    if (forced != nullptr && std::strcmp(forced, "generic") == 0) return Isa::Generic;
-    if (forced != nullptr && std::strcmp(forced, "avx2") == 0 && !isa_supported(Isa::Avx2))
-      fail(ErrorKind::Unsupported, "PACKFORMER_ISA=avx2 but this CPU lacks AVX2/FMA");
-    return isa_supported(Isa::Avx2) ? Isa::Avx2 : Isa::Generic;
-  }();
+  static const Isa chosen = choose_isa(std::getenv("PACKFORMER_ISA"));
   return chosen;
 }
 

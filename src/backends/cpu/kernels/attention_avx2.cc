@@ -2,5 +2,6 @@
 #include "backends/cpu/kernels/attention_prelude.h"
 
 namespace packformer::avx2 {
+constexpr int64_t kVecFloats = 8;
 #include "backends/cpu/kernels/attention_impl.h"
 }  // namespace packformer::avx2

@@ -1,21 +1,24 @@
-// The attention kernel body, compiled once per ISA (attention_avx2.cc, attention_generic.cc).
-// Included inside the namespace that names the variant, after attention_prelude.h; it
+// The attention kernel body, compiled once per ISA (attention_generic.cc, attention_avx2.cc,
+// attention_avx512.cc). Included inside the namespace that names the variant, after
+// attention_prelude.h and a definition of kVecFloats (the variant's vector width); it
 // includes nothing itself, and everything it defines has internal linkage, so the variants'
 // code can never be mixed up by the linker.
 //
 // Per (sequence, head) and tile of kQueryTile queries, the scaled queries are transposed once;
-// then for each tile of kKeyTile keys:
-//   S^T = K Q^T   4 keys x 16 queries in registers, keys read in place from the QKV rows;
+// then for each tile of kKeyTile keys (W = kWidth, two vectors: 16 floats, 32 on AVX-512):
+//   S^T = K Q^T   4 keys x W queries in registers, keys read in place from the QKV rows;
 //   online softmax, vectorised across queries (column j of S^T holds one key for all queries);
-//   O += P V      4 queries x 16 head columns in registers, values read in place.
+//   O += P V      4 queries x W head columns in registers, values read in place when the head
+//                 size is a multiple of W (else copied, padded with zeros).
 // Nothing is allocated: scratch lives in thread-local storage.
 namespace {
 
 #include "backends/cpu/kernels/fast_exp.h"
 
-// 8 floats: one AVX register in the AVX2 build, two SSE registers in the generic one.
-typedef float Vec __attribute__((vector_size(32), aligned(32)));
-typedef float UnalignedVec __attribute__((vector_size(32), aligned(4)));
+// kVecFloats (defined by the including file, before this one) floats: 8 in the generic build
+// (two SSE registers) and the AVX2 one (one ymm register), 16 in the AVX-512 one (one zmm).
+typedef float Vec __attribute__((vector_size(kVecFloats * sizeof(float)), aligned(kVecFloats * sizeof(float))));
+typedef float UnalignedVec __attribute__((vector_size(kVecFloats * sizeof(float)), aligned(4)));
 
 inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 inline Vec& vec_at(float* p) { return *reinterpret_cast<Vec*>(p); }
@@ -24,7 +27,8 @@ inline Vec load(const float* p) { return *reinterpret_cast<const UnalignedVec*>(
 constexpr int64_t kQueryTile = 32;
 constexpr int64_t kKeyTile = 64;
 constexpr int64_t kBlock = 4;   // keys (for S^T) or queries (for O) per register block
-constexpr int64_t kWidth = 16;  // queries (for S^T) or head columns (for O) per register block
+constexpr int64_t kWidth = 2 * kVecFloats;  // queries (for S^T) or head columns (for O) per register block
+static_assert(kQueryTile % kWidth == 0, "score blocks tile the query tile");
 
 struct Scratch {
   alignas(64) float qt[kMaxHeadDim * kQueryTile];  // scaled queries transposed, [column][query]
@@ -40,7 +44,7 @@ alignas(64) const float kZeros[kMaxHeadDim] = {};
 inline void score_block(Scratch& t, const float* const* key_rows, int64_t d, int64_t j0, int64_t i0) {
   Vec acc[kBlock][2] = {};
   for (int64_t c = 0; c < d; ++c) {
-    const Vec q_lo = vec_at(t.qt + c * kQueryTile + i0), q_hi = vec_at(t.qt + c * kQueryTile + i0 + 8);
+    const Vec q_lo = vec_at(t.qt + c * kQueryTile + i0), q_hi = vec_at(t.qt + c * kQueryTile + i0 + kVecFloats);
     for (int64_t r = 0; r < kBlock; ++r) {
       const float k = key_rows[r][c];
       acc[r][0] += k * q_lo;
@@ -49,7 +53,7 @@ inline void score_block(Scratch& t, const float* const* key_rows, int64_t d, int
   }
   for (int64_t r = 0; r < kBlock; ++r) {
     vec_at(t.st + (j0 + r) * kQueryTile + i0) = acc[r][0];
-    vec_at(t.st + (j0 + r) * kQueryTile + i0 + 8) = acc[r][1];
+    vec_at(t.st + (j0 + r) * kQueryTile + i0 + kVecFloats) = acc[r][1];
   }
 }
 
@@ -59,11 +63,11 @@ inline void value_block(Scratch& t, const float* values, int64_t value_stride, i
   Vec acc[kBlock][2];
   for (int64_t r = 0; r < kBlock; ++r) {
     acc[r][0] = vec_at(t.o + (i0 + r) * dpad + c0);
-    acc[r][1] = vec_at(t.o + (i0 + r) * dpad + c0 + 8);
+    acc[r][1] = vec_at(t.o + (i0 + r) * dpad + c0 + kVecFloats);
   }
   for (int64_t j = 0; j < nk; ++j) {
     const float* v = values + j * value_stride + c0;
-    const Vec v_lo = load(v), v_hi = load(v + 8);
+    const Vec v_lo = load(v), v_hi = load(v + kVecFloats);
     const float* p = t.st + j * kQueryTile + i0;
     for (int64_t r = 0; r < kBlock; ++r) {
       acc[r][0] += p[r] * v_lo;
@@ -72,21 +76,21 @@ inline void value_block(Scratch& t, const float* values, int64_t value_stride, i
   }
   for (int64_t r = 0; r < kBlock; ++r) {
     vec_at(t.o + (i0 + r) * dpad + c0) = acc[r][0];
-    vec_at(t.o + (i0 + r) * dpad + c0 + 8) = acc[r][1];
+    vec_at(t.o + (i0 + r) * dpad + c0 + kVecFloats) = acc[r][1];
   }
 }
 
 // Folds the key tile's scores (rows 0..nk of st) into every query's running max and sum,
 // vectorised across queries; st becomes probabilities and the partial outputs are rescaled.
 inline void online_softmax(Scratch& t, int64_t nk, int64_t dpad) {
-  for (int64_t i0 = 0; i0 < kQueryTile; i0 += 8) {
+  for (int64_t i0 = 0; i0 < kQueryTile; i0 += kVecFloats) {
     const Vec old_max = vec_at(t.row_max + i0);
     Vec new_max = old_max;
     for (int64_t j = 0; j < nk; ++j) {
       const Vec s = vec_at(t.st + j * kQueryTile + i0);
       new_max = s > new_max ? s : new_max;
     }
-    for (int64_t k = 0; k < 8; ++k) t.rescale[i0 + k] = fast_exp(old_max[k] - new_max[k]);
+    for (int64_t k = 0; k < kVecFloats; ++k) t.rescale[i0 + k] = fast_exp(old_max[k] - new_max[k]);
     vec_at(t.row_max + i0) = new_max;
   }
   alignas(64) float sums[kQueryTile] = {};
