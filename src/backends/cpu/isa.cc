@@ -12,7 +12,7 @@ namespace {
 
 struct Flag {
   const char* name;  // as /proc/cpuinfo and lscpu spell it
-  bool present;
+  int present;  // __builtin_cpu_supports(name): non-zero when the CPU has it
 };
 
 const char* first_missing(std::initializer_list<Flag> flags) {
