@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "packformer/limits.h"
+
 namespace packformer {
 
 class Tokenizer;
@@ -64,7 +66,9 @@ struct ModelInfo {
 };
 
 struct EncoderOptions {
-  int threads = 0;  // 0 = all cores. OpenMP threads are process-wide: the last value set wins.
+  // 0 = all cores; at most kMaxThreads (limits.h). OpenMP threads are process-wide: the last
+  // value set wins.
+  int threads = 0;
   bool load_tokenizer = true;  // false when only token ids will be passed
   // Where the fast path runs: "cpu", "cuda" or "cuda:N" (weights are uploaded at load). The
   // slow path (the reference) and the heads always run on the CPU.

@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include "core/memory_limit.h"
+#include "core/thread_count.h"
 #include "generation/search.h"
 #include "models/generation_registry.h"
 #include "packformer/error.h"
@@ -22,7 +23,7 @@ Generator::Generator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Generator::~Generator() = default;
 
 std::unique_ptr<Generator> Generator::load(const std::filesystem::path& dir, const GeneratorLoadOptions& options) {
-  if (options.threads < 0) fail(ErrorKind::InvalidInput, "threads must be >= 0");
+  check_thread_count(options.threads);
   if (options.threads > 0) omp_set_num_threads(options.threads);
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;

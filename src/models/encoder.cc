@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/thread_count.h"
 #include "models/device_encoder.h"
 #include "models/encoder_forward.h"
 #include "models/fast_encoder.h"
@@ -91,7 +92,7 @@ Encoder::Encoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Encoder::~Encoder() = default;
 
 std::unique_ptr<Encoder> Encoder::load(const std::filesystem::path& dir, const EncoderOptions& options) {
-  if (options.threads < 0) fail(ErrorKind::InvalidInput, "threads must be >= 0");
+  check_thread_count(options.threads);
   if (options.threads > 0) omp_set_num_threads(options.threads);
   // Options are checked before the (possibly large) model is read.
   const Device device = parse_device(options.device);
