@@ -25,7 +25,10 @@ SynthSpec synth_preset(const std::string& name);
 std::vector<std::string> synth_preset_names();
 
 // Writes config.json, model.safetensors (F32) and, for sentence-transformers specs, the
-// pooling modules. `tokenizer` (optional) is copied in. Progress goes to the callback.
+// pooling modules. Each size must be within what the config loader accepts (layers <= 256,
+// hidden and heads <= 65536, intermediate <= 262144, vocab <= 4194304, positions <= 65536,
+// labels <= 65536) and the weights within 16 GiB, else InvalidInput before anything is
+// written. `tokenizer` (optional) is copied in. Progress goes to the callback.
 void write_synthetic_model(const SynthSpec& spec, const std::filesystem::path& dir,
                            const std::filesystem::path& tokenizer = {},
                            const std::function<void(int64_t done, int64_t total)>& progress = {});
