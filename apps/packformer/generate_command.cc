@@ -65,7 +65,8 @@ void run_generate(GenerateOptions& options) {
                                       "' is an encoder-decoder model: use `packformer translate`");
   const std::vector<std::string> lines =
       options.prompt.empty() ? read_lines(o.input) : std::vector<std::string>{options.prompt};
-  if (lines.empty()) fail(ErrorKind::InvalidInput, "no prompts: the input is empty");
+  if (lines.empty())
+    fail(ErrorKind::InvalidInput, "no prompts: " + (o.input.empty() ? std::string("stdin") : "--input " + o.input) + " is empty");
 
   std::vector<std::vector<int32_t>> prompts;
   for (size_t i = 0; i < lines.size(); ++i) {

@@ -35,7 +35,8 @@ void run_translate(TranslateOptions& options) {
   if (!options.max_new_tokens_given) o.generation.max_new_tokens = generator->max_positions();
   const std::vector<std::string> lines =
       options.text.empty() ? read_lines(o.input) : std::vector<std::string>{options.text};
-  if (lines.empty()) fail(ErrorKind::InvalidInput, "no sources: the input is empty");
+  if (lines.empty())
+    fail(ErrorKind::InvalidInput, "no sources: " + (o.input.empty() ? std::string("stdin") : "--input " + o.input) + " is empty");
 
   std::vector<std::vector<int32_t>> sources;
   for (size_t i = 0; i < lines.size(); ++i) {
