@@ -6,6 +6,7 @@
 
 #include "core/memory_limit.h"
 #include "loader/safetensors_writer.h"
+#include "ops/activation.h"
 #include "packformer/error.h"
 #include "packformer/synth.h"
 
@@ -175,7 +176,9 @@ void check(const SynthSpec& s) {
     fail(ErrorKind::InvalidInput, "synth: hidden (" + std::to_string(s.hidden) + ") must be a multiple of heads (" +
                                       std::to_string(s.heads) + ")");
   if (s.model_type != "bert" && !roberta_like(s))
-    fail(ErrorKind::InvalidInput, "synth: model type must be bert, roberta or xlm-roberta");
+    fail(ErrorKind::InvalidInput, "synth: model_type '" + s.model_type + "' is not bert, roberta or xlm-roberta");
+  // A name the loader would refuse would make a folder that cannot be loaded.
+  activation_from_name(s.activation, "synth: hidden_act");
   const uint64_t bytes = weight_bytes(s);
   if (bytes > kMaxSynthBytes)
     fail(ErrorKind::InvalidInput, "synth: the weights would take " + describe_bytes(bytes) + ", more than the " +
