@@ -71,7 +71,8 @@ void run_generate(GenerateOptions& options) {
   std::vector<std::vector<int32_t>> prompts;
   for (size_t i = 0; i < lines.size(); ++i) {
     prompts.push_back(o.ids ? parse_id_array(lines[i], i + 1) : generator->tokenizer().encode(lines[i]).ids);
-    check_input_line(*generator, prompts.back(), o.generation.max_new_tokens, i + 1);
+    check_input_line(*generator, prompts.back(), o.generation.max_new_tokens,
+                     options.prompt.empty() ? "line " + std::to_string(i + 1) : std::string("--prompt"));
   }
 
   const bool stream = !o.ids && prompts.size() == 1 && o.generation.num_return_sequences == 1 && o.output.empty();

@@ -76,8 +76,9 @@ GeneratorLoadOptions GenerationCliOptions::load_options() const {
   return {.threads = checked_threads(threads), .load_tokenizer = !ids, .max_memory_bytes = parse_memory_size(max_memory)};
 }
 
-void check_input_line(const Generator& generator, const std::vector<int32_t>& ids, int64_t max_new_tokens, size_t line) {
-  const std::string where = "line " + std::to_string(line) + ": ";
+void check_input_line(const Generator& generator, const std::vector<int32_t>& ids, int64_t max_new_tokens,
+                      const std::string& input) {
+  const std::string where = input + ": ";
   const bool seq2seq = generator.is_encoder_decoder();
   const char* what = seq2seq ? "source" : "prompt";
   if (ids.empty()) fail(ErrorKind::InvalidInput, where + "the " + what + " has no tokens");

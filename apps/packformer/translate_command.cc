@@ -41,7 +41,8 @@ void run_translate(TranslateOptions& options) {
   std::vector<std::vector<int32_t>> sources;
   for (size_t i = 0; i < lines.size(); ++i) {
     sources.push_back(o.ids ? parse_id_array(lines[i], i + 1) : generator->tokenizer().encode(lines[i]).ids);
-    check_input_line(*generator, sources.back(), o.generation.max_new_tokens, i + 1);
+    check_input_line(*generator, sources.back(), o.generation.max_new_tokens,
+                     options.text.empty() ? "line " + std::to_string(i + 1) : std::string("--text"));
   }
   write_generated(*generator, sources, o);
 }
