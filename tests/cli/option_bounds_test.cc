@@ -2,7 +2,8 @@
 // command, with a base command line that succeeds on a tiny model; each row runs the base with
 // the option set to every extreme value: for a number 0, -1, 1, the largest allowed, one past
 // it, 2^31, 2^63, a non-number and an empty string; for a path a missing file, a folder and
-// /dev/null. Every run must end, by itself, either with exit 0 and sane output, or with exit 1
+// /dev/null; for a word (--device, --dtype, --arch, --prompt...) an empty one, an unknown one,
+// "-1" and 100,000 letters. Every run must end, by itself, either with exit 0 and sane output, or with exit 1
 // and one `error: <kind>: <what>` line naming the option (or, for a path, the path). A signal,
 // a hang, exit 2 (internal) or a message from inside a library fails the row.
 #include <fcntl.h>
@@ -27,7 +28,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-enum class Kind { Number, InputPath, OutputPath };
+enum class Kind { Number, InputPath, OutputPath, Word };  // Word: a name from a list, or free text
 enum class Output { JsonLines, Text, Nothing };
 
 struct Row {
@@ -163,6 +164,8 @@ TEST_P(OptionBounds, EveryExtremeEndsCleanly) {
   if (row.kind == Kind::Number) {
     values = {"0", "-1", "1", row.largest, row.one_past, "2147483648", "9223372036854775808", "abc", ""};
     values.insert(values.end(), row.more.begin(), row.more.end());
+  } else if (row.kind == Kind::Word) {
+    values = {"", "no-such-value", "-1", std::string(100000, 'x')};
   } else {
     fs::create_directory(tmp_.path() / "a-folder");
     values = {(tmp_.path() / "missing" / "file").string(), (tmp_.path() / "a-folder").string(), "/dev/null"};
@@ -181,11 +184,11 @@ TEST_P(OptionBounds, EveryExtremeEndsCleanly) {
     const fs::path run_dir = tmp_.path() / "run";
     fs::create_directories(run_dir);
     const RunResult r = run_cli(args, row.stdin_text, run_dir);
-    // A number's error names the option, or the library's field for it; a path's, the option
-    // or the path.
-    const std::vector<std::string> names =
-        row.kind == Kind::Number ? std::vector<std::string>{row.option, field_name(row.option)}
-                                 : std::vector<std::string>{row.option, value};
+    // The error names the option; or for a number or a word the library's field for it
+    // (--num-beams: num_beams); or the path or word given.
+    std::vector<std::string> names = {row.option};
+    if (row.kind == Kind::Number || row.kind == Kind::Word) names.push_back(field_name(row.option));
+    if (row.kind != Kind::Number && !value.empty()) names.push_back(value);
     // A bound must be exact: the largest value runs, the next one is refused.
     Expect expect = Expect::Either;
     if (row.kind == Kind::Number && value == row.one_past) expect = Expect::Error;
@@ -389,9 +392,37 @@ std::vector<Row> generation_rows() {
   return rows;
 }
 
+// The options that take a word. Each is parsed in one place, whatever the command, so one
+// command per option is enough.
+std::vector<Row> word_rows() {
+  std::vector<Row> rows;
+  const auto word = [&](std::string name, std::vector<std::string> base, std::string stdin_text, std::string option,
+                        Output output = Output::JsonLines) {
+    rows.push_back(path(std::move(name), std::move(base), std::move(stdin_text), std::move(option), Kind::Word, output));
+  };
+  const std::vector<std::string> embed = {"embed", "--model", model("tiny-minilm"), "--ids"};
+  for (const std::string option : {"--device", "--dtype", "--path", "--sparsity"})
+    word("embed_" + field_name(option), embed, kIds, option);
+  word("bench_format", {"bench", "--model", model("tiny-minilm"), "--batch", "random:1x2", "--iterations", "1",
+                        "--warmup", "0", "--skip-slow"},
+       "", "--format", Output::Nothing);
+  word("bench_device", {"bench", "--model", model("tiny-minilm"), "--batch", "random:1x2", "--iterations", "1",
+                        "--warmup", "0", "--skip-slow", "--format", "json"},
+       "", "--device");
+  const std::vector<std::string> synth = {"synth", "--out", "{tmp}", "--layers", "1", "--vocab", "8"};
+  for (const std::string option : {"--arch", "--model-type", "--act"})
+    word("synth_" + field_name(option), synth, "", option, Output::Nothing);
+  const std::vector<std::string> gpt2 = {"generate", "--model", model("tiny-gpt2"), "--max-new-tokens", "2"};
+  word("generate_early_stopping", gpt2, kTexts, "--early-stopping");
+  // An empty --prompt / --text means none: the texts then come from stdin.
+  word("generate_prompt", gpt2, kTexts, "--prompt", Output::Text);
+  word("translate_text", {"translate", "--model", model("tiny-marian"), "--max-new-tokens", "2"}, kTexts, "--text");
+  return rows;
+}
+
 std::vector<Row> all_rows() {
   std::vector<Row> rows;
-  for (auto part : {encoder_rows(), tokenizer_rows(), bench_rows(), synth_rows(), generation_rows()})
+  for (auto part : {encoder_rows(), tokenizer_rows(), bench_rows(), synth_rows(), generation_rows(), word_rows()})
     rows.insert(rows.end(), part.begin(), part.end());
   return rows;
 }
