@@ -5,7 +5,9 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -14,6 +16,7 @@
 #include "commands.h"
 #include "device_options.h"
 #include "line_io.h"
+#include "option_bounds.h"
 #include "packformer/encoder.h"
 #include "packformer/error.h"
 #include "packformer/profiler.h"
@@ -25,9 +28,10 @@ namespace {
 struct BenchOptions {
   std::string model;
   std::string batch = "small";
-  int iterations = 10;
-  int warmup = 2;
-  int threads = 0;
+  // Wide, so that 2^31 gets the range error, not a conversion error.
+  int64_t iterations = 10;
+  int64_t warmup = 2;
+  int64_t threads = 0;
   int64_t max_length = 0;
   std::string format = "table";
   bool profile = false;
@@ -72,19 +76,42 @@ double useful_flops(const ModelInfo& m, const EncoderInput& input) {
   return static_cast<double>(m.num_layers) * (2.0 * tokens * (4.0 * h * h + 2.0 * h * ffn) + 4.0 * attention * h);
 }
 
+struct RandomBatch {
+  int64_t batch = 0, length = 0;  // B sequences of T tokens
+};
+
+// --batch random:BxT. B is checked here, before the model is loaded; T (<= the model's
+// maximum length) once it is.
+RandomBatch parse_random_batch(const std::string& spec) {
+  const auto bad = [&] {
+    fail(ErrorKind::InvalidInput, "--batch " + spec + ": expected random:BxT with integers B and T (e.g. random:8x128)");
+  };
+  const char* text = spec.c_str() + 7;  // after "random:"
+  char* end = nullptr;
+  errno = 0;
+  RandomBatch r;
+  r.batch = std::strtoll(text, &end, 10);
+  if (end == text || *end != 'x' || errno == ERANGE) bad();
+  text = end + 1;
+  r.length = std::strtoll(text, &end, 10);
+  if (end == text || *end != '\0' || errno == ERANGE) bad();
+  check_range("--batch random:BxT: B", r.batch, 1, kMaxBatchSize);
+  return r;
+}
+
+bool is_random_batch(const std::string& batch) { return batch.rfind("random:", 0) == 0; }
+
 // --batch small | big | random:BxT | FILE
 EncoderInput make_batch(const Encoder& encoder, const BenchOptions& o) {
   const ModelInfo& info = encoder.info();
-  if (o.batch.rfind("random:", 0) == 0) {
-    long long batch = 0, length = 0;
-    if (std::sscanf(o.batch.c_str() + 7, "%lldx%lld", &batch, &length) != 2 || batch < 1 || length < 1 ||
-        length > info.max_length)
-      fail(ErrorKind::InvalidInput, "--batch random:BxT needs B >= 1 and 1 <= T <= " + std::to_string(info.max_length));
+  if (is_random_batch(o.batch)) {
+    const RandomBatch r = parse_random_batch(o.batch);
+    check_range("--batch random:BxT: T", r.length, 1, info.max_length);
     std::mt19937 rng(0);
     std::uniform_int_distribution<int32_t> id(3, static_cast<int32_t>(info.vocab_size - 1));
     EncoderInput input;
-    for (long long b = 0; b < batch; ++b) {
-      std::vector<int32_t> ids(static_cast<size_t>(length));
+    for (int64_t b = 0; b < r.batch; ++b) {
+      std::vector<int32_t> ids(static_cast<size_t>(r.length));
       for (auto& v : ids) v = id(rng);
       input.ids.push_back(std::move(ids));
     }
@@ -101,9 +128,9 @@ EncoderInput make_batch(const Encoder& encoder, const BenchOptions& o) {
 Row time_path(const Encoder& encoder, const EncoderInput& input, const RunOptions& run, const BenchOptions& o,
               double flops, int64_t tokens) {
   EncoderOutput output;
-  for (int i = 0; i < o.warmup; ++i) encoder.run(input, kHiddenStates, run, output);
+  for (int64_t i = 0; i < o.warmup; ++i) encoder.run(input, kHiddenStates, run, output);
   std::vector<double> ms;
-  for (int i = 0; i < o.iterations; ++i) {
+  for (int64_t i = 0; i < o.iterations; ++i) {
     const auto start = std::chrono::steady_clock::now();
     encoder.run(input, kHiddenStates, run, output);
     ms.push_back(seconds_since(start) * 1e3);
@@ -120,9 +147,12 @@ Row time_path(const Encoder& encoder, const EncoderInput& input, const RunOption
 }
 
 void run_bench(const BenchOptions& o) {
-  if (o.iterations < 1) fail(ErrorKind::InvalidInput, "--iterations must be at least 1");
-  if (o.warmup < 0) fail(ErrorKind::InvalidInput, "--warmup must be >= 0");
-  if (o.threads > 0) omp_set_num_threads(o.threads);
+  check_range("--iterations", o.iterations, 1, kMaxIterations);
+  check_range("--warmup", o.warmup, 0, kMaxIterations);
+  check_range("--max-length", o.max_length, 0, kMaxLength);  // 0 = the model's maximum
+  const int threads = checked_threads(o.threads);
+  if (is_random_batch(o.batch)) parse_random_batch(o.batch);
+  if (threads > 0) omp_set_num_threads(threads);
   const bool on_cpu = o.device.device == "cpu";
   // The sgemm peak is the CPU's: a share of it means nothing for a GPU run.
   const double peak = (o.peak && on_cpu) || o.model.empty() ? measure_sgemm_peak_gflops() : 0.0;
@@ -131,7 +161,7 @@ void run_bench(const BenchOptions& o) {
     return;
   }
   EncoderOptions options;
-  options.threads = o.threads;
+  options.threads = threads;
   const auto encoder = Encoder::load(o.model, o.device.apply_to(options));
   const EncoderInput input = make_batch(*encoder, o);
   if (o.dump_ids) {  // the exact batch, for other engines to time the same ids (bench/gpu)
@@ -171,10 +201,10 @@ void run_bench(const BenchOptions& o) {
                   static_cast<long long>(longest * static_cast<int64_t>(input.ids.size())), omp_get_max_threads(),
                   encoder->device_description().c_str(), r.path.c_str(), r.sparsity.c_str(), r.median_ms, r.p90_ms, r.tokens_per_s, r.speedup, r.gflops, peak);
   } else {
-    std::printf("model %s | batch %s: %zu sequences, %lld real tokens (%lld padded) | %d threads | %d iterations\n",
+    std::printf("model %s | batch %s: %zu sequences, %lld real tokens (%lld padded) | %d threads | %lld iterations\n",
                 o.model.c_str(), o.batch.c_str(), input.ids.size(), static_cast<long long>(tokens),
                 static_cast<long long>(longest * static_cast<int64_t>(input.ids.size())), omp_get_max_threads(),
-                o.iterations);
+                static_cast<long long>(o.iterations));
     std::printf("fast path on %s\n", encoder->device_description().c_str());
     std::printf("%-9s %-9s %11s %11s %12s %9s %10s %8s\n", "path", "sparsity", "median ms", "p90 ms", "tokens/s",
                 "speed-up", "GFLOP/s", "% peak");
@@ -192,8 +222,9 @@ void run_bench(const BenchOptions& o) {
       Profiler profiler;
       EncoderOutput output;
       const RunOptions run{ExecutionPath::Fast, sparsity, &profiler};
-      for (int i = 0; i < o.iterations; ++i) encoder->run(input, kHiddenStates, run, output);
-      std::printf("\nprofile: fast path, sparsity %s, %d iterations\n%s", sparsity ? "on" : "off", o.iterations,
+      for (int64_t i = 0; i < o.iterations; ++i) encoder->run(input, kHiddenStates, run, output);
+      std::printf("\nprofile: fast path, sparsity %s, %lld iterations\n%s", sparsity ? "on" : "off",
+                  static_cast<long long>(o.iterations),
                   profiler.table().c_str());
     }
   }

@@ -65,12 +65,14 @@ void run_generate(GenerateOptions& options) {
                                       "' is an encoder-decoder model: use `packformer translate`");
   const std::vector<std::string> lines =
       options.prompt.empty() ? read_lines(o.input) : std::vector<std::string>{options.prompt};
-  if (lines.empty()) fail(ErrorKind::InvalidInput, "no prompts: the input is empty");
+  if (lines.empty())
+    fail(ErrorKind::InvalidInput, "no prompts: " + (o.input.empty() ? std::string("stdin") : "--input " + o.input) + " is empty");
 
   std::vector<std::vector<int32_t>> prompts;
   for (size_t i = 0; i < lines.size(); ++i) {
     prompts.push_back(o.ids ? parse_id_array(lines[i], i + 1) : generator->tokenizer().encode(lines[i]).ids);
-    check_input_line(*generator, prompts.back(), o.generation.max_new_tokens, i + 1);
+    check_input_line(*generator, prompts.back(), o.generation.max_new_tokens,
+                     options.prompt.empty() ? "line " + std::to_string(i + 1) : std::string("--prompt"));
   }
 
   const bool stream = !o.ids && prompts.size() == 1 && o.generation.num_return_sequences == 1 && o.output.empty();

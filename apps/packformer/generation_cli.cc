@@ -5,6 +5,7 @@
 #include "json_lines.h"
 #include "line_io.h"
 #include "memory_size.h"
+#include "option_bounds.h"
 #include "packformer/error.h"
 #include "packformer/tokenizer.h"
 
@@ -61,16 +62,23 @@ void GenerationCliOptions::add_to(CLI::App* cmd, const std::string& input_what) 
 
 void GenerationCliOptions::finish() {
   if (model.empty()) fail(ErrorKind::InvalidInput, "--model DIR is required");
-  if (batch_size < 1) fail(ErrorKind::InvalidInput, "--batch-size must be >= 1");
+  check_range("--batch-size", batch_size, 1, kMaxBatchSize);
+  checked_threads(threads);
+  // The library checks these too, but only once the model is loaded.
+  check_range("--max-new-tokens", generation.max_new_tokens, 1, kMaxNewTokens);
+  check_range("--num-beams", generation.num_beams, 1, kMaxBeams);
+  check_range("--num-return-sequences", generation.num_return_sequences, 1, kMaxReturnSequences);
+  parse_memory_size(max_memory);  // its errors too, before the model loads
   generation.early_stopping = early_stopping_from(early_stopping);
 }
 
 GeneratorLoadOptions GenerationCliOptions::load_options() const {
-  return {.threads = threads, .load_tokenizer = !ids, .max_memory_bytes = parse_memory_size(max_memory)};
+  return {.threads = checked_threads(threads), .load_tokenizer = !ids, .max_memory_bytes = parse_memory_size(max_memory)};
 }
 
-void check_input_line(const Generator& generator, const std::vector<int32_t>& ids, int64_t max_new_tokens, size_t line) {
-  const std::string where = "line " + std::to_string(line) + ": ";
+void check_input_line(const Generator& generator, const std::vector<int32_t>& ids, int64_t max_new_tokens,
+                      const std::string& input) {
+  const std::string where = input + ": ";
   const bool seq2seq = generator.is_encoder_decoder();
   const char* what = seq2seq ? "source" : "prompt";
   if (ids.empty()) fail(ErrorKind::InvalidInput, where + "the " + what + " has no tokens");

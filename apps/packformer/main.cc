@@ -4,6 +4,7 @@
 #include <new>
 
 #include "commands.h"
+#include "option_bounds.h"
 #include "packformer/error.h"
 
 int main(int argc, char** argv) {
@@ -16,10 +17,17 @@ int main(int argc, char** argv) {
   packformer::cli::register_similarity_command(app);
   packformer::cli::register_generate_command(app);
   packformer::cli::register_translate_command(app);
+  packformer::cli::check_integer_widths(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help prints the help and exits 0. Every other parse error (an unknown option, a value
+    // that is not a number, a missing required option) is a bad option like those the commands
+    // refuse themselves: the same one-line format and exit status.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "error: %s: %s (see --help)\n", packformer::error_kind_name(packformer::ErrorKind::InvalidInput),
+                 e.what());
+    return 1;
   } catch (const packformer::Error& e) {
     std::fprintf(stderr, "error: %s: %s\n", packformer::error_kind_name(e.kind()), e.what());
     return 1;

@@ -11,11 +11,12 @@ namespace packformer::cli {
 uint64_t parse_memory_size(const std::string& text) {
   if (text.empty()) return 0;
   const auto bad = [&] {
-    fail(ErrorKind::InvalidInput, "--max-memory: '" + text + "' is not a size (expected e.g. 4G, 512M or 1000000)");
+    fail(ErrorKind::InvalidInput,
+         "--max-memory: '" + text + "' is not a size in [1, 1024T] bytes (expected e.g. 4G, 512M or 1000000)");
   };
   char* end = nullptr;
   const double number = std::strtod(text.c_str(), &end);
-  if (end == text.c_str() || !std::isfinite(number) || number <= 0) bad();
+  if (end == text.c_str() || !std::isfinite(number)) bad();
   std::string unit(end);
   if (unit.size() >= 2 && unit.compare(unit.size() - 2, 2, "iB") == 0) unit.resize(unit.size() - 2);
   else if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
@@ -31,7 +32,7 @@ uint64_t parse_memory_size(const std::string& text) {
     }
   }
   const double bytes = number * scale;
-  if (bytes < 1 || bytes >= 1.8e19) bad();
+  if (!(bytes >= 1 && bytes <= static_cast<double>(kMaxMemoryBytes))) bad();
   return static_cast<uint64_t>(bytes);
 }
 

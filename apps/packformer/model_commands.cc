@@ -8,6 +8,7 @@
 #include "device_options.h"
 #include "json_lines.h"
 #include "line_io.h"
+#include "option_bounds.h"
 #include "path_options.h"
 #include "packformer/encoder.h"
 #include "packformer/error.h"
@@ -23,7 +24,7 @@ struct ModelOptions {
   std::string output;
   int64_t batch_size = 32;
   int64_t max_length = 0;
-  int threads = 0;
+  int64_t threads = 0;  // wide, so that 2^31 gets the range error, not a conversion error
   bool ids = false;
   PathOptions paths;
   DeviceOptions device;
@@ -83,9 +84,10 @@ void write_results(Task task, const ModelInfo& info, const EncoderOutput& out, O
 }
 
 void run_task(Task task, const ModelOptions& o) {
-  if (o.batch_size < 1) fail(ErrorKind::InvalidInput, "--batch-size must be at least 1");
-  if (o.max_length < 0) fail(ErrorKind::InvalidInput, "--max-length must be positive");
-  const auto encoder = Encoder::load(o.model, o.device.apply_to(o.paths.encoder_options(o.threads, /*load_tokenizer=*/!o.ids)));
+  check_range("--batch-size", o.batch_size, 1, kMaxBatchSize);
+  check_range("--max-length", o.max_length, 0, kMaxLength);  // 0 = the model's maximum
+  const int threads = checked_threads(o.threads);
+  const auto encoder = Encoder::load(o.model, o.device.apply_to(o.paths.encoder_options(threads, /*load_tokenizer=*/!o.ids)));
   const ModelInfo& info = encoder->info();
   if (task == Task::Classify && info.num_labels == 0)
     fail(ErrorKind::InvalidInput, o.model + ": the model has no sequence-classification head "

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "device_options.h"
 #include "line_io.h"
+#include "option_bounds.h"
 #include "path_options.h"
 #include "packformer/encoder.h"
 #include "packformer/error.h"
@@ -16,7 +17,7 @@ namespace {
 struct SimilarityOptions {
   std::string model;
   std::string input;
-  int threads = 0;
+  int64_t threads = 0;  // wide, so that 2^31 gets the range error, not a conversion error
   PathOptions paths;
   DeviceOptions device;
 };
@@ -32,9 +33,12 @@ double cosine(const float* a, const float* b, int64_t n) {
 }
 
 void run_similarity(const SimilarityOptions& o) {
-  const auto encoder = Encoder::load(o.model, o.device.apply_to(o.paths.encoder_options(o.threads)));
+  const int threads = checked_threads(o.threads);
+  const auto encoder = Encoder::load(o.model, o.device.apply_to(o.paths.encoder_options(threads)));
   const std::vector<std::string> texts = read_lines(o.input);
-  if (texts.empty()) fail(ErrorKind::InvalidInput, "no input lines to compare");
+  if (texts.empty())
+    fail(ErrorKind::InvalidInput,
+         "no input lines to compare: " + (o.input.empty() ? std::string("stdin") : "--input " + o.input) + " is empty");
   if (texts.size() > 64) fail(ErrorKind::InvalidInput, "similarity prints a matrix: give at most 64 lines");
   const EncoderOutput out = encoder->run(encoder->tokenize(texts), kSentenceEmbedding, o.paths.run_options());
   const int64_t h = out.hidden_size, n = static_cast<int64_t>(texts.size());

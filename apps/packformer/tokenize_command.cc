@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "json_lines.h"
 #include "line_io.h"
+#include "option_bounds.h"
 #include "packformer/error.h"
 #include "packformer/tokenizer.h"
 
@@ -39,7 +40,7 @@ void add_source_options(CLI::App* command, TokenizeOptions& o) {
 }
 
 void run_tokenize(const TokenizeOptions& o) {
-  if (o.max_length < 0) fail(ErrorKind::InvalidInput, "--max-length must be >= 0");
+  check_range("--max-length", o.max_length, 0, kMaxLength);  // 0 = no truncation
   const auto tokenizer = open_tokenizer(o);
   EncodeOptions options;
   options.add_special_tokens = !o.no_special_tokens;

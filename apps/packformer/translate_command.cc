@@ -35,12 +35,14 @@ void run_translate(TranslateOptions& options) {
   if (!options.max_new_tokens_given) o.generation.max_new_tokens = generator->max_positions();
   const std::vector<std::string> lines =
       options.text.empty() ? read_lines(o.input) : std::vector<std::string>{options.text};
-  if (lines.empty()) fail(ErrorKind::InvalidInput, "no sources: the input is empty");
+  if (lines.empty())
+    fail(ErrorKind::InvalidInput, "no sources: " + (o.input.empty() ? std::string("stdin") : "--input " + o.input) + " is empty");
 
   std::vector<std::vector<int32_t>> sources;
   for (size_t i = 0; i < lines.size(); ++i) {
     sources.push_back(o.ids ? parse_id_array(lines[i], i + 1) : generator->tokenizer().encode(lines[i]).ids);
-    check_input_line(*generator, sources.back(), o.generation.max_new_tokens, i + 1);
+    check_input_line(*generator, sources.back(), o.generation.max_new_tokens,
+                     options.text.empty() ? "line " + std::to_string(i + 1) : std::string("--text"));
   }
   write_generated(*generator, sources, o);
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "packformer/limits.h"
 #include "packformer/session.h"
 
 namespace packformer {
@@ -67,8 +68,9 @@ struct ModelInfo {
 };
 
 struct EncoderOptions {
-  // Threads of Encoder::run and of sessions made without a count; 0 = all cores. Applies to
-  // this Encoder's calls only (the calling thread's OpenMP setting is restored after each).
+  // Threads of Encoder::run and of sessions made without a count; 0 = all cores, at most
+  // kMaxThreads (limits.h). Applies to this Encoder's calls only (the calling thread's OpenMP
+  // setting is restored after each).
   int threads = 0;
   bool load_tokenizer = true;  // false when only token ids will be passed
   // Where the fast path runs: "cpu", "cuda" or "cuda:N" (weights are uploaded at load). The

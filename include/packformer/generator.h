@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "packformer/limits.h"
 #include "packformer/session.h"
 
 namespace packformer {
@@ -38,7 +39,7 @@ enum class EarlyStopping {
 };
 
 struct GenerationOptions {
-  int64_t max_new_tokens = 20;
+  int64_t max_new_tokens = 20;  // 1 .. kMaxNewTokens (limits.h), and what the positions allow
   // Sampling. Defaults as transformers' GenerationConfig: top_k 50 applies when sampling.
   bool do_sample = false;
   float temperature = 1.0f;
@@ -49,12 +50,12 @@ struct GenerationOptions {
   float repetition_penalty = 1.0f;
   int64_t no_repeat_ngram_size = 0;  // 0 = off
   // Beam search (num_beams > 1).
-  int64_t num_beams = 1;
+  int64_t num_beams = 1;  // 1 .. kMaxBeams
   float length_penalty = 1.0f;
   EarlyStopping early_stopping = EarlyStopping::Heuristic;
   // Sequences returned per prompt: <= num_beams with beam search; independent samples when
   // sampling; 1 for greedy search.
-  int64_t num_return_sequences = 1;
+  int64_t num_return_sequences = 1;  // 1 .. kMaxReturnSequences
   // Generation stops at any of these; empty = the model folder's (generation_config.json,
   // else config.json). The EOS token is part of the returned tokens, as in transformers.
   std::optional<std::vector<int32_t>> eos_token_ids;
@@ -75,8 +76,8 @@ using TokenCallback = std::function<void(size_t prompt, size_t sequence, int32_t
 using GeneratedIds = std::vector<std::vector<std::vector<int32_t>>>;
 
 struct GeneratorLoadOptions {
-  // Threads of load and generate(); 0 = all cores. Applies to this Generator's calls only (the
-  // calling thread's OpenMP setting is restored after each).
+  // Threads of load and generate(); 0 = all cores, at most kMaxThreads (limits.h). Applies to
+  // this Generator's calls only (the calling thread's OpenMP setting is restored after each).
   int threads = 0;
   bool load_tokenizer = true;
   // A generate call needing more bytes than this (KV cache, activations, logits; the weights

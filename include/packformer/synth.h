@@ -32,7 +32,10 @@ struct SynthResult {
 };
 
 // Writes config.json, model.safetensors (F32) and, for sentence-transformers specs, the
-// pooling modules. `tokenizer` (optional) is copied in; without it a built-in tokenizer.json
+// pooling modules. Each size must be within what the config loader accepts (layers <= 256,
+// hidden and heads <= 65536, intermediate <= 262144, vocab <= 4194304, positions <= 65536,
+// labels <= 65536) and the weights within 16 GiB, else InvalidInput before anything is
+// written. `tokenizer` (optional) is copied in; without it a built-in tokenizer.json
 // matching the geometry is written when its ids fit the vocabulary: WordPiece (30,522 ids:
 // bert-base-uncased's) for bert, an XLM-R-style Unigram (3,002 ids) for roberta and
 // xlm-roberta. Progress goes to the callback.

@@ -1,11 +1,24 @@
-// Per-call thread counts. OpenMP's thread count (nthreads-var) belongs to the calling thread's
-// data environment, so setting it inside a call and restoring it after changes nothing for
-// other threads: each Session runs with its own count, and nothing sets a process-wide one.
+// Thread counts. The bound every entry point that takes a count checks first, and per-call
+// counts: OpenMP's thread count (nthreads-var) belongs to the calling thread's data
+// environment, so setting it inside a call and restoring it after changes nothing for other
+// threads: each Session runs with its own count, and nothing sets a process-wide one.
 #pragma once
 
 #include <omp.h>
 
+#include <string>
+
+#include "packformer/error.h"
+#include "packformer/limits.h"
+
 namespace packformer {
+
+// 0 (all cores) .. kMaxThreads; anything else is InvalidInput, before a thread is created.
+inline void check_thread_count(int threads) {
+  if (threads < 0 || threads > kMaxThreads)
+    fail(ErrorKind::InvalidInput, "threads must be in [0, " + std::to_string(kMaxThreads) + "] (0 = all cores; got " +
+                                      std::to_string(threads) + ")");
+}
 
 // 0 = one thread per core (what OpenMP can use in this process).
 inline int resolve_threads(int requested) { return requested > 0 ? requested : omp_get_num_procs(); }

@@ -48,7 +48,7 @@ Generator::Generator(std::shared_ptr<const GeneratorCore> core)
 Generator::~Generator() = default;
 
 std::unique_ptr<Generator> Generator::load(const std::filesystem::path& dir, const GeneratorLoadOptions& options) {
-  if (options.threads < 0) fail(ErrorKind::InvalidInput, "threads must be >= 0");
+  check_thread_count(options.threads);
   auto core = std::make_shared<GeneratorCore>();
   core->threads = resolve_threads(options.threads);
   const ScopedThreadCount threads(core->threads);
@@ -60,7 +60,7 @@ std::unique_ptr<Generator> Generator::load(const std::filesystem::path& dir, con
 }
 
 std::unique_ptr<GeneratorSession> Generator::new_session(const SessionOptions& options) const {
-  if (options.threads < 0) fail(ErrorKind::InvalidInput, "session threads must be >= 0");
+  check_thread_count(options.threads);
   const int threads = options.threads > 0 ? options.threads : core_->threads;
   return std::unique_ptr<GeneratorSession>(new GeneratorSession(core_, threads));
 }

@@ -11,10 +11,15 @@ namespace packformer {
 
 void validate_generation_options(const GenerationOptions& o, int64_t vocab_size) {
   const auto bad = [](const std::string& what) { fail(ErrorKind::InvalidInput, what); };
-  if (o.max_new_tokens < 1) bad("max_new_tokens must be >= 1 (got " + std::to_string(o.max_new_tokens) + ")");
-  if (o.num_beams < 1) bad("num_beams must be >= 1 (got " + std::to_string(o.num_beams) + ")");
-  if (o.num_return_sequences < 1)
-    bad("num_return_sequences must be >= 1 (got " + std::to_string(o.num_return_sequences) + ")");
+  // The counts that size the KV cache, the logits and the beam candidates (limits.h says why
+  // these bounds).
+  const auto in_range = [&](const char* name, int64_t value, int64_t largest) {
+    if (value < 1 || value > largest)
+      bad(std::string(name) + " must be in [1, " + std::to_string(largest) + "] (got " + std::to_string(value) + ")");
+  };
+  in_range("max_new_tokens", o.max_new_tokens, kMaxNewTokens);
+  in_range("num_beams", o.num_beams, kMaxBeams);
+  in_range("num_return_sequences", o.num_return_sequences, kMaxReturnSequences);
   if (!(o.repetition_penalty > 0.0f) || !std::isfinite(o.repetition_penalty))
     bad("repetition_penalty must be a positive number");
   if (o.no_repeat_ngram_size < 0) bad("no_repeat_ngram_size must be >= 0");

@@ -52,7 +52,7 @@ Encoder::Encoder(std::shared_ptr<const EncoderCore> core)
 Encoder::~Encoder() = default;
 
 std::unique_ptr<Encoder> Encoder::load(const std::filesystem::path& dir, const EncoderOptions& options) {
-  if (options.threads < 0) fail(ErrorKind::InvalidInput, "threads must be >= 0");
+  check_thread_count(options.threads);
   // Options are checked before the (possibly large) model is read.
   const Device device = parse_device(options.device);
   const Precision dtype = parse_precision(options.dtype);
@@ -87,7 +87,7 @@ const Tokenizer* Encoder::tokenizer() const { return core_->tokenizer.get(); }
 uint64_t Encoder::memory_limit() const { return core_->memory_limit; }
 
 std::unique_ptr<EncoderSession> Encoder::new_session(const SessionOptions& options) const {
-  if (options.threads < 0) fail(ErrorKind::InvalidInput, "session threads must be >= 0");
+  check_thread_count(options.threads);
   const int threads = options.threads > 0 ? options.threads : core_->threads;
   return std::unique_ptr<EncoderSession>(new EncoderSession(core_, threads));
 }

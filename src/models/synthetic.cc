@@ -4,8 +4,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/memory_limit.h"
 #include "loader/safetensors_writer.h"
 #include "models/synth_tokenizers.h"
+#include "ops/activation.h"
 #include "packformer/error.h"
 #include "packformer/synth.h"
 
@@ -67,13 +69,17 @@ nlohmann::ordered_json config_json(const SynthSpec& s) {
   c["initializer_range"] = 0.02;
   c["position_embedding_type"] = "absolute";
   if (s.num_labels > 0) {
-    nlohmann::ordered_json id2label, label2id;
+    // Appended to the ordered map's vector: its operator[] searches the keys linearly, which
+    // made 65536 labels take 10 s. The keys are distinct by construction.
+    nlohmann::ordered_json::object_t id2label, label2id;
+    id2label.reserve(static_cast<size_t>(s.num_labels));
+    label2id.reserve(static_cast<size_t>(s.num_labels));
     for (int64_t i = 0; i < s.num_labels; ++i) {
-      id2label[std::to_string(i)] = "LABEL_" + std::to_string(i);
-      label2id["LABEL_" + std::to_string(i)] = i;
+      id2label.emplace_back(std::to_string(i), "LABEL_" + std::to_string(i));
+      label2id.emplace_back("LABEL_" + std::to_string(i), i);
     }
-    c["id2label"] = id2label;
-    c["label2id"] = label2id;
+    c["id2label"] = std::move(id2label);
+    c["label2id"] = std::move(label2id);
   }
   return c;
 }
@@ -137,20 +143,48 @@ void write_sentence_modules(const SynthSpec& s, const std::filesystem::path& dir
                                                  {"do_lower_case", false}});
 }
 
+// F32 bytes of the weights add_weights() writes.
+uint64_t weight_bytes(const SynthSpec& s) {
+  const int64_t h = s.hidden, i = s.intermediate, labels = s.num_labels;
+  const int64_t layer = 4 * (h * h + h) + (h * i + i) + (i * h + h) + 2 * 2 * h;
+  int64_t head = h * h + h;  // pooler.dense or classifier.dense
+  if (labels > 0) head += h * labels + labels;
+  const int64_t params = (s.vocab + s.max_positions + s.type_vocab) * h + 2 * h + s.layers * layer + head;
+  return static_cast<uint64_t>(params) * sizeof(float);
+}
+
+// Largest synthesized weights file: 7 times xlmr-large (the largest preset, 2.2 GB), yet a
+// mistyped size is refused at once instead of filling the disk for minutes.
+constexpr uint64_t kMaxSynthBytes = uint64_t{16} << 30;
+
 void check(const SynthSpec& s) {
-  const auto positive = [](int64_t v, const char* what) {
-    if (v < 1 || v > (1 << 22)) fail(ErrorKind::InvalidInput, std::string("synth: ") + what + " must be in [1, 4194304]");
+  const auto in_range = [](const char* what, int64_t v, int64_t lo, int64_t hi) {
+    if (v < lo || v > hi)
+      fail(ErrorKind::InvalidInput, std::string("synth: ") + what + " must be in [" + std::to_string(lo) + ", " +
+                                        std::to_string(hi) + "] (got " + std::to_string(v) + ")");
   };
-  positive(s.layers, "layers");
-  positive(s.hidden, "hidden");
-  positive(s.heads, "heads");
-  positive(s.intermediate, "intermediate");
-  positive(s.vocab, "vocab");
-  positive(s.max_positions, "max positions");
-  positive(s.type_vocab, "type vocab");
-  if (s.hidden % s.heads != 0) fail(ErrorKind::InvalidInput, "synth: hidden must be a multiple of heads");
+  // The limits of the config loader (src/models/bert.cc), so that the folder written loads; the
+  // products below cannot overflow within them.
+  in_range("layers", s.layers, 1, 256);
+  in_range("hidden", s.hidden, 1, 1 << 16);
+  in_range("heads", s.heads, 1, 1 << 16);
+  in_range("intermediate", s.intermediate, 1, 1 << 18);
+  in_range("vocab", s.vocab, 1, 1 << 22);
+  in_range("max_positions", s.max_positions, 1, 1 << 16);
+  in_range("type_vocab", s.type_vocab, 1, 1024);
+  in_range("num_labels", s.num_labels, 0, 1 << 16);
+  if (s.hidden % s.heads != 0)
+    fail(ErrorKind::InvalidInput, "synth: hidden (" + std::to_string(s.hidden) + ") must be a multiple of heads (" +
+                                      std::to_string(s.heads) + ")");
   if (s.model_type != "bert" && !roberta_like(s))
-    fail(ErrorKind::InvalidInput, "synth: model type must be bert, roberta or xlm-roberta");
+    fail(ErrorKind::InvalidInput, "synth: model_type '" + s.model_type + "' is not bert, roberta or xlm-roberta");
+  // A name the loader would refuse would make a folder that cannot be loaded.
+  activation_from_name(s.activation, "synth: hidden_act");
+  const uint64_t bytes = weight_bytes(s);
+  if (bytes > kMaxSynthBytes)
+    fail(ErrorKind::InvalidInput, "synth: the weights would take " + describe_bytes(bytes) + ", more than the " +
+                                      describe_bytes(kMaxSynthBytes) +
+                                      " synth writes at most: lower layers, hidden, intermediate or vocab");
 }
 
 }  // namespace

@@ -74,7 +74,7 @@ TEST_F(GenerateCli, BadInputGivesOneClearError) {
   expect_error(run(model() + " --ids", "[1, 99999]\n"), {"line 1", "99999", "vocabulary"});
   expect_error(run(model() + " --ids --do-sample --top-p 1.5", "[1]\n"), {"top_p"});
   expect_error(run(model() + " --ids --num-beams 2 --num-return-sequences 3", "[1]\n"), {"num_return_sequences"});
-  expect_error(run(model() + " --ids --max-new-tokens 0", "[1]\n"), {"max_new_tokens"});
+  expect_error(run(model() + " --ids --max-new-tokens 0", "[1]\n"), {"--max-new-tokens must be in [1, 65536] (got 0)"});
   expect_error(run(model() + " --ids", ""), {"no prompts"});
   expect_error(run(model() + " --ids --num-beams 4 --max-memory 100K", "[1, 2, 3]\n"),
                {"out of memory", "needs", "102400 bytes", "--max-memory"});
