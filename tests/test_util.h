@@ -31,19 +31,22 @@ class Golden {
   std::vector<int64_t> ints(const std::string& name) const { return file_.to_i64(info(name)); }
   std::vector<int64_t> shape(const std::string& name) const { return info(name).shape; }
 
-  // The padded id batch, turned back into sequences of their real lengths.
+  // The padded id batch, turned back into sequences of their real lengths; no type ids when
+  // the golden has none (DistilBERT).
   EncoderInput input() const {
-    const auto ids = ints("input_ids"), mask = ints("attention_mask"), types = ints("token_type_ids");
+    const bool typed = has("token_type_ids");
+    const auto ids = ints("input_ids"), mask = ints("attention_mask");
+    const auto types = typed ? ints("token_type_ids") : std::vector<int64_t>{};
     const int64_t batch = shape("input_ids")[0], len = shape("input_ids")[1];
     EncoderInput input;
     for (int64_t b = 0; b < batch; ++b) {
       std::vector<int32_t> seq, seq_types;
       for (int64_t t = 0; t < len && mask[b * len + t] == 1; ++t) {
         seq.push_back(static_cast<int32_t>(ids[b * len + t]));
-        seq_types.push_back(static_cast<int32_t>(types[b * len + t]));
+        if (typed) seq_types.push_back(static_cast<int32_t>(types[b * len + t]));
       }
       input.ids.push_back(seq);
-      input.type_ids.push_back(seq_types);
+      if (typed) input.type_ids.push_back(seq_types);
     }
     return input;
   }

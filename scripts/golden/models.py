@@ -44,7 +44,7 @@ INIT_RANGE = 0.2     # weights/embeddings ~ N(0, 0.2) via the model's own _init_
 class Spec:
     name: str
     cls: str                  # transformers class name
-    family: str               # "bert" or "roberta": input conventions
+    family: str               # "bert", "roberta" or "distilbert": input conventions
     config: dict
     save_dtype: torch.dtype = torch.float32
     max_shard_size: str | None = None
@@ -73,6 +73,16 @@ def _roberta_config(**kw):
     return base
 
 
+def _distilbert_config(**kw):
+    """DistilBertConfig's own names (dim, n_layers...); no token types, LayerNorm eps fixed at 1e-12."""
+    base = dict(
+        n_layers=2, max_position_embeddings=64, pad_token_id=0, sinusoidal_pos_embds=False,
+        initializer_range=INIT_RANGE, dropout=0.1, attention_dropout=0.1, seq_classif_dropout=0.2,
+    )
+    base.update(kw)
+    return base
+
+
 SPECS = [
     Spec("tiny-bert", "BertModel", "bert", _bert_config(
         vocab_size=512, hidden_size=32, num_attention_heads=4, intermediate_size=64,
@@ -95,7 +105,14 @@ SPECS = [
         vocab_size=512, hidden_size=48, num_attention_heads=3, intermediate_size=96,
         hidden_act="gelu", max_position_embeddings=32),
         seed=1005, extra={"sentence_transformers": True, "max_seq_length": 24}),
+    Spec("tiny-distilbert", "DistilBertModel", "distilbert", _distilbert_config(
+        vocab_size=300, dim=24, n_heads=2, hidden_dim=48, activation="relu"), seed=1006),
+    Spec("tiny-distilbert-cls", "DistilBertForSequenceClassification", "distilbert", _distilbert_config(
+        vocab_size=512, dim=32, n_heads=4, hidden_dim=64, activation="gelu", num_labels=3,
+        id2label={0: "negative", 1: "neutral", 2: "positive"},
+        label2id={"negative": 0, "neutral": 1, "positive": 2}), seed=1007),
 ]
+DISTILBERT = [spec.name for spec in SPECS if spec.family == "distilbert"]
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -128,7 +145,7 @@ def _make_inputs(spec: Spec, seed: int) -> dict[str, torch.Tensor]:
     ids = torch.full((B, T), pad, dtype=torch.int64)
     mask = torch.zeros((B, T), dtype=torch.int64)
     tt = torch.zeros((B, T), dtype=torch.int64)
-    if spec.family == "bert":   # vocab layout: [PAD]=0 [UNK]=1 [CLS]=2 [SEP]=3 [MASK]=4
+    if spec.family in ("bert", "distilbert"):   # vocab layout: [PAD]=0 [UNK]=1 [CLS]=2 [SEP]=3 [MASK]=4
         first, last, low = 2, 3, 5
     else:                       # <s>=0 <pad>=1 </s>=2 <unk>=3
         first, last, low = cfg["bos_token_id"], cfg["eos_token_id"], 4
@@ -140,8 +157,10 @@ def _make_inputs(spec: Spec, seed: int) -> dict[str, torch.Tensor]:
         assert not (toks == pad).any()
         ids[b, :n] = toks
         mask[b, :n] = 1
-        if cfg["type_vocab_size"] >= 2 and n > 1:
+        if cfg.get("type_vocab_size", 0) >= 2 and n > 1:
             tt[b, n // 2:n] = 1   # a second "segment" in the second half
+    if spec.family == "distilbert":   # DistilBERT takes no token_type_ids
+        return {"input_ids": ids, "attention_mask": mask}
     return {"input_ids": ids, "attention_mask": mask, "token_type_ids": tt}
 
 
@@ -356,10 +375,14 @@ def make_models(names: list[str] | None = None) -> None:
         if names and spec.name not in names:
             continue
         rep = build_tiny(spec)
-        print(f"== {spec.name}: {spec.cls}, layers={spec.config['num_hidden_layers']} "
-              f"hidden={spec.config['hidden_size']} heads={spec.config['num_attention_heads']} "
-              f"intermediate={spec.config['intermediate_size']} vocab={spec.config['vocab_size']} "
-              f"act={spec.config['hidden_act']} dtype={spec.save_dtype} "
+        c = spec.config
+        if spec.family == "distilbert":
+            geometry = (c["n_layers"], c["dim"], c["n_heads"], c["hidden_dim"], c["activation"])
+        else:
+            geometry = (c["num_hidden_layers"], c["hidden_size"], c["num_attention_heads"],
+                        c["intermediate_size"], c["hidden_act"])
+        print(f"== {spec.name}: {spec.cls}, layers={geometry[0]} hidden={geometry[1]} heads={geometry[2]} "
+              f"intermediate={geometry[3]} vocab={c['vocab_size']} act={geometry[4]} dtype={spec.save_dtype} "
               f"sharded={bool(spec.max_shard_size)} size={rep['bytes']}B")
         for k, v in rep.items():
             if k not in ("bytes",):

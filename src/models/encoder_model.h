@@ -19,6 +19,7 @@ enum class ClassifierHead {
   None,
   Pooler,        // BertForSequenceClassification: classifier(pooler_output)
   DenseTanhOut,  // RobertaForSequenceClassification: out_proj(tanh(dense(h[CLS])))
+  DenseReluOut,  // DistilBertForSequenceClassification: classifier(relu(pre_classifier(h[CLS])))
 };
 
 enum class PoolingMode { Cls, Mean, Max, MeanSqrtLen };
@@ -31,7 +32,7 @@ struct SentencePooling {
 };
 
 struct EncoderConfig {
-  std::string model_type;  // "bert", "roberta", "xlm-roberta"
+  std::string model_type;  // "bert", "roberta", "xlm-roberta", "distilbert"
   int64_t vocab_size = 0;
   int64_t hidden_size = 0;
   int64_t num_layers = 0;
@@ -81,7 +82,7 @@ struct EncoderWeights {
   std::vector<EncoderLayerWeights> layers;
   bool has_pooler = false;
   LinearWeights pooler;
-  LinearWeights classifier_dense;  // RoBERTa head only
+  LinearWeights classifier_dense;  // RoBERTa's dense, DistilBERT's pre_classifier
   LinearWeights classifier;        // classifier or out_proj
 };
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "models/encoder_forward.h"
+#include "ops/activation.h"
 #include "ops/gemm.h"
 
 namespace packformer {
@@ -18,11 +19,15 @@ std::vector<float> first_tokens(const EncoderOutput& output) {
   return cls;
 }
 
-std::vector<float> dense(const LinearWeights& l, const std::vector<float>& x, int64_t rows, bool tanh_after) {
+std::vector<float> dense(const LinearWeights& l, const std::vector<float>& x, int64_t rows) {
   std::vector<float> y(static_cast<size_t>(rows * l.out));
   linear_forward(x.data(), l.weight.data(), l.bias.data(), y.data(), rows, l.out, l.in);
-  if (tanh_after)
-    for (float& value : y) value = std::tanh(value);
+  return y;
+}
+
+std::vector<float> dense(const LinearWeights& l, const std::vector<float>& x, int64_t rows, Activation after) {
+  std::vector<float> y = dense(l, x, rows);
+  for (float& value : y) value = activate(after, value);
   return y;
 }
 
@@ -71,12 +76,14 @@ void apply_heads(const EncoderModel& model, unsigned outputs, EncoderOutput& out
   const bool want_logits = (outputs & kLogits) && model.config.classifier != ClassifierHead::None;
   if (want_pooler || want_logits) {
     const std::vector<float> cls = first_tokens(output);
-    if (model.config.classifier == ClassifierHead::DenseTanhOut) {
-      if (want_pooler) output.pooler_output = dense(w.pooler, cls, batch, true);
-      if (want_logits) output.logits = dense(w.classifier, dense(w.classifier_dense, cls, batch, true), batch, false);
+    const ClassifierHead head = model.config.classifier;
+    if (head == ClassifierHead::DenseTanhOut || head == ClassifierHead::DenseReluOut) {
+      if (want_pooler) output.pooler_output = dense(w.pooler, cls, batch, Activation::Tanh);
+      const Activation between = head == ClassifierHead::DenseTanhOut ? Activation::Tanh : Activation::Relu;
+      if (want_logits) output.logits = dense(w.classifier, dense(w.classifier_dense, cls, batch, between), batch);
     } else {
-      std::vector<float> pooled = dense(w.pooler, cls, batch, true);
-      if (want_logits) output.logits = dense(w.classifier, pooled, batch, false);
+      std::vector<float> pooled = dense(w.pooler, cls, batch, Activation::Tanh);
+      if (want_logits) output.logits = dense(w.classifier, pooled, batch);
       if (want_pooler) output.pooler_output = std::move(pooled);
     }
   }

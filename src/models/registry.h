@@ -9,4 +9,8 @@ namespace packformer {
 
 EncoderModel load_encoder_model(const std::filesystem::path& dir);
 
+// Architecture files without a header of their own.
+class JsonFile;
+EncoderModel load_distilbert(const std::filesystem::path& dir, const JsonFile& config_json);  // distilbert.cc
+
 }  // namespace packformer

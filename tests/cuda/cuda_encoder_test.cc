@@ -49,7 +49,8 @@ double lowest_token_cosine(const EncoderOutput& a, const EncoderOutput& b) {
   return lowest;
 }
 
-const char* const kTinyModels[] = {"tiny-bert", "tiny-bert-cls", "tiny-minilm", "tiny-roberta", "tiny-xlmr"};
+const char* const kTinyModels[] = {"tiny-bert", "tiny-bert-cls", "tiny-minilm", "tiny-roberta",
+                                   "tiny-xlmr", "tiny-distilbert", "tiny-distilbert-cls"};
 
 TEST(CudaEncoder, TinyModelsFp32MatchTheSlowPath) {
   PF_REQUIRE_GPU();

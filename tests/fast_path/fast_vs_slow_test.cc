@@ -1,6 +1,7 @@
 // The fast path, with sparsity on and off, against the slow path on synthetic models of odd
-// geometries (head sizes not multiples of 8, one head, one layer) and batches mixing every
-// length from 1 to the model's maximum.
+// geometries (head sizes not multiples of 8, one head, one layer), and on the tiny folders of
+// architectures the synthesizer does not write, with batches mixing every length from 1 to
+// the model's maximum.
 #include <random>
 
 #include "packformer/synth.h"
@@ -44,6 +45,28 @@ EncoderInput random_batch(const ModelInfo& info, const std::vector<int64_t>& len
   return input;
 }
 
+// Every length 1..max, in batches that mix short and long sequences: the fast path with
+// sparsity off and on gives the slow path's hidden states and logits.
+void expect_fast_matches_slow_for_every_length(const Encoder& encoder) {
+  const int64_t max_length = encoder.info().max_length;
+  std::vector<int64_t> all;
+  for (int64_t len = 1; len <= max_length; ++len) all.push_back(len);
+  std::shuffle(all.begin(), all.end(), std::mt19937(3));
+  for (size_t first = 0; first < all.size(); first += 7) {
+    const std::vector<int64_t> lengths(all.begin() + first, all.begin() + std::min(all.size(), first + 7));
+    const EncoderInput input = random_batch(encoder.info(), lengths, static_cast<uint32_t>(first));
+    const unsigned wanted = kHiddenStates | kLogits;
+    const EncoderOutput slow = encoder.run(input, wanted, {ExecutionPath::Slow, false});
+    for (const bool sparsity : {false, true}) {
+      const EncoderOutput fast = encoder.run(input, wanted, {ExecutionPath::Fast, sparsity});
+      ASSERT_EQ(fast.hidden_states.size(), slow.hidden_states.size());
+      EXPECT_LE(max_abs_diff(fast.hidden_states.data(), slow.hidden_states.data(), slow.hidden_states.size()), kTolerance)
+          << "sparsity " << sparsity << ", batch starting at " << first;
+      EXPECT_LE(max_abs_diff(fast.logits.data(), slow.logits.data(), slow.logits.size()), kTolerance);
+    }
+  }
+}
+
 TEST_P(FastVsSlow, SameHiddenStatesForEveryLength) {
   const Geometry& g = GetParam();
   TempDir dir;
@@ -54,30 +77,25 @@ TEST_P(FastVsSlow, SameHiddenStatesForEveryLength) {
   spec.num_labels = 3;
   spec.seed = 7;
   write_synthetic_model(spec, dir.path());
-  const auto encoder = Encoder::load(dir.path(), {.threads = 0, .load_tokenizer = false});
-  const int64_t max_length = encoder->info().max_length;
-
-  // Every length 1..max, in batches that mix short and long sequences.
-  std::vector<int64_t> all;
-  for (int64_t len = 1; len <= max_length; ++len) all.push_back(len);
-  std::shuffle(all.begin(), all.end(), std::mt19937(3));
-  for (size_t first = 0; first < all.size(); first += 7) {
-    const std::vector<int64_t> lengths(all.begin() + first, all.begin() + std::min(all.size(), first + 7));
-    const EncoderInput input = random_batch(encoder->info(), lengths, static_cast<uint32_t>(first));
-    const unsigned wanted = kHiddenStates | kLogits;
-    const EncoderOutput slow = encoder->run(input, wanted, {ExecutionPath::Slow, false});
-    for (const bool sparsity : {false, true}) {
-      const EncoderOutput fast = encoder->run(input, wanted, {ExecutionPath::Fast, sparsity});
-      ASSERT_EQ(fast.hidden_states.size(), slow.hidden_states.size());
-      EXPECT_LE(max_abs_diff(fast.hidden_states.data(), slow.hidden_states.data(), slow.hidden_states.size()), kTolerance)
-          << "sparsity " << sparsity << ", batch starting at " << first;
-      EXPECT_LE(max_abs_diff(fast.logits.data(), slow.logits.data(), slow.logits.size()), kTolerance);
-    }
-  }
+  expect_fast_matches_slow_for_every_length(*Encoder::load(dir.path(), {.threads = 0, .load_tokenizer = false}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Geometries, FastVsSlow, ::testing::ValuesIn(kGeometries),
                          [](const auto& info) { return std::string(info.param.name); });
+
+// Architectures `packformer synth` does not write, from their committed tiny folders.
+class FastVsSlowTiny : public ForcedIsaTest, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(FastVsSlowTiny, SameHiddenStatesForEveryLength) {
+  expect_fast_matches_slow_for_every_length(*Encoder::load(tiny_model(GetParam()), {.threads = 0, .load_tokenizer = false}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, FastVsSlowTiny, ::testing::Values("tiny-distilbert", "tiny-distilbert-cls"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 using PaddedOutput = ForcedIsaTest;
 

@@ -278,6 +278,51 @@ TEST_F(LoaderErrors, Id2LabelBadKey) {
   EXPECT_THAT(load_message(dir), AllOf(HasSubstr("field 'id2label'"), HasSubstr("key 'one' is not an integer")));
 }
 
+// DistilBERT's config.json names its geometry dim / n_layers / n_heads / hidden_dim / activation.
+TEST_F(LoaderErrors, DistilBertConfigFields) {
+  std::filesystem::path dir = with_config("tiny-distilbert", [](nlohmann::json& c) { c["dim"] = "24"; });
+  EXPECT_THAT(load_message(dir), AllOf(HasSubstr((dir / "config.json").string()), HasSubstr("field 'dim'"),
+                                       HasSubstr("expected an integer, got string")));
+  std::filesystem::remove_all(dir);
+  dir = with_config("tiny-distilbert", [](nlohmann::json& c) { c.erase("n_layers"); });
+  EXPECT_THAT(load_message(dir), AllOf(HasSubstr("field 'n_layers'"), HasSubstr("missing")));
+  std::filesystem::remove_all(dir);
+  dir = with_config("tiny-distilbert", [](nlohmann::json& c) { c["n_heads"] = 5; });
+  EXPECT_THAT(load_message(dir), AllOf(HasSubstr("field 'dim'"), HasSubstr("must be a multiple of n_heads (5)")));
+  std::filesystem::remove_all(dir);
+  dir = with_config("tiny-distilbert", [](nlohmann::json& c) { c["hidden_dim"] = 0; });
+  EXPECT_THAT(load_message(dir), AllOf(HasSubstr("field 'hidden_dim'"), HasSubstr("outside the supported range")));
+  std::filesystem::remove_all(dir);
+  dir = with_config("tiny-distilbert", [](nlohmann::json& c) { c["activation"] = "mish_v2"; });
+  EXPECT_THAT(load_message(dir, ErrorKind::Unsupported),
+              AllOf(HasSubstr((dir / "config.json").string()), HasSubstr("field 'activation'"), HasSubstr("'mish_v2'")));
+  std::filesystem::remove_all(dir);
+  dir = with_config("tiny-distilbert", [](nlohmann::json& c) { c["sinusoidal_pos_embds"] = true; });
+  EXPECT_THAT(load_message(dir, ErrorKind::Unsupported),
+              AllOf(HasSubstr((dir / "config.json").string()), HasSubstr("field 'sinusoidal_pos_embds'")));
+  std::filesystem::remove_all(dir);
+  dir = with_config("tiny-distilbert", [](nlohmann::json& c) { c["sinusoidal_pos_embds"] = "no"; });
+  EXPECT_THAT(load_message(dir), AllOf(HasSubstr("field 'sinusoidal_pos_embds'"), HasSubstr("expected true or false")));
+}
+
+TEST_F(LoaderErrors, DistilBertMissingWeights) {
+  const auto dir = copy_model("tiny-distilbert-cls");
+  const auto path = dir / "model.safetensors";
+  std::vector<WriterTensor> tensors = read_tensors(SafetensorsFile(path));
+  const auto drop = [&](const std::string& name) {
+    const auto it = std::find_if(tensors.begin(), tensors.end(), [&](const WriterTensor& t) { return t.name == name; });
+    ASSERT_NE(it, tensors.end()) << name;
+    tensors.erase(it);
+    write_tensors(path, tensors, {{"format", "pt"}});
+  };
+  drop("pre_classifier.bias");  // a classifier without its pre_classifier
+  EXPECT_THAT(load_message(dir), AllOf(HasSubstr(dir.string()), HasSubstr("missing weight 'pre_classifier.bias'")));
+  drop("classifier.weight");
+  EXPECT_THAT(load_message(dir), AllOf(HasSubstr("has 'pre_classifier.weight'"), HasSubstr("'classifier.weight'")));
+  drop("distilbert.transformer.layer.1.ffn.lin2.weight");
+  EXPECT_THAT(load_message(dir), HasSubstr("missing weight 'distilbert.transformer.layer.1.ffn.lin2.weight'"));
+}
+
 // --- what loads ---
 
 class LoaderAccepts : public LoaderErrors {};
@@ -305,6 +350,36 @@ TEST_F(LoaderAccepts, PrefixedAndPlainNamesBothLoad) {
   const auto prefixed = run_golden_batch(*Encoder::load(dir, kIdsOnly), "tiny-bert");
   EXPECT_EQ(original.hidden_states, prefixed.hidden_states);
   EXPECT_EQ(original.pooler_output, prefixed.pooler_output);
+}
+
+TEST_F(LoaderAccepts, DistilBertPrefixedAndPlainNamesBothLoad) {
+  // tiny-distilbert (DistilBertModel) stores "transformer.layer..."; with the "distilbert."
+  // prefix of the task models added, the same weights give bit-identical outputs.
+  const SafetensorsFile plain(tiny_model("tiny-distilbert") / "model.safetensors");
+  ASSERT_NE(plain.find("transformer.layer.0.attention.q_lin.weight"), nullptr);
+  const auto dir = copy_model("tiny-distilbert");
+  std::vector<WriterTensor> tensors = read_tensors(SafetensorsFile(dir / "model.safetensors"));
+  for (auto& t : tensors) t.name = "distilbert." + t.name;
+  write_tensors(dir / "model.safetensors", tensors);
+  const auto original = run_golden_batch(*Encoder::load(tiny_model("tiny-distilbert"), kIdsOnly), "tiny-distilbert");
+  const auto prefixed = run_golden_batch(*Encoder::load(dir, kIdsOnly), "tiny-distilbert");
+  EXPECT_EQ(original.hidden_states, prefixed.hidden_states);
+  EXPECT_FALSE(original.hidden_states.empty());
+}
+
+TEST_F(LoaderAccepts, DistilBertTokenClassifierIsIgnored) {
+  // DistilBertForTokenClassification has `classifier` but no `pre_classifier`: not a head
+  // packformer runs, so the folder loads as a plain encoder.
+  const auto dir = copy_model("tiny-distilbert-cls");
+  std::vector<WriterTensor> tensors = read_tensors(SafetensorsFile(dir / "model.safetensors"));
+  std::erase_if(tensors, [](const WriterTensor& t) { return t.name.rfind("pre_classifier.", 0) == 0; });
+  write_tensors(dir / "model.safetensors", tensors);
+  const auto encoder = Encoder::load(dir, kIdsOnly);
+  EXPECT_EQ(encoder->info().num_labels, 0);
+  const auto original = run_golden_batch(*Encoder::load(tiny_model("tiny-distilbert-cls"), kIdsOnly), "tiny-distilbert-cls");
+  const auto headless = run_golden_batch(*encoder, "tiny-distilbert-cls");
+  EXPECT_EQ(original.hidden_states, headless.hidden_states);
+  EXPECT_TRUE(headless.logits.empty());
 }
 
 TEST_F(LoaderAccepts, PositionIdsBufferIsIgnored) {

@@ -63,7 +63,7 @@ TEST_P(TinyModelTest, MatchesTransformers) {
 
 INSTANTIATE_TEST_SUITE_P(AllModels, TinyModelTest,
                          ::testing::Combine(::testing::Values("tiny-bert", "tiny-bert-cls", "tiny-roberta", "tiny-xlmr",
-                                                              "tiny-minilm"),
+                                                              "tiny-minilm", "tiny-distilbert", "tiny-distilbert-cls"),
                                             ::testing::Values(0, 1, 2)),
                          [](const auto& info) {
                            std::string name = std::get<0>(info.param) + "_" + kPaths[std::get<1>(info.param)].name;
@@ -81,6 +81,12 @@ TEST(TinyModelInfo, ReadsLabelsAndHeads) {
   const auto minilm = Encoder::load(tiny_model("tiny-minilm"), {.threads = 0, .load_tokenizer = false});
   EXPECT_TRUE(minilm->info().has_sentence_pooling);
   EXPECT_EQ(minilm->info().max_length, 24);  // sentence_bert_config.json
+  const auto distilbert = Encoder::load(tiny_model("tiny-distilbert-cls"), {.threads = 0, .load_tokenizer = false});
+  EXPECT_EQ(distilbert->info().model_type, "distilbert");
+  EXPECT_EQ(distilbert->info().num_labels, 3);
+  EXPECT_EQ(distilbert->info().id2label.at(0), "negative");
+  EXPECT_FALSE(distilbert->info().has_pooler);
+  EXPECT_EQ(distilbert->info().max_length, 64);  // max_position_embeddings; positions count from 0
 }
 
 }  // namespace
