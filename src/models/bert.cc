@@ -4,32 +4,17 @@
 
 #include "loader/json_file.h"
 #include "loader/weight_store.h"
+#include "models/encoder_loading.h"
 #include "models/sentence_config.h"
 #include "packformer/error.h"
 
 namespace packformer {
 namespace {
 
-constexpr int64_t kMaxDim = 1 << 16;          // hidden / intermediate sizes
-constexpr int64_t kMaxVocab = 1 << 22;        // 4M tokens
-constexpr int64_t kMaxPositions = 1 << 16;
-constexpr int64_t kMaxLayers = 256;
+using namespace encoder_loading;  // NOLINT: the shared bounds and weight-scope loaders
 
 bool is_roberta_like(const std::string& model_type) {
   return model_type == "roberta" || model_type == "xlm-roberta";
-}
-
-LinearWeights linear(const WeightStore& store, const std::string& name, int64_t in, int64_t out) {
-  LinearWeights l;
-  l.in = in;
-  l.out = out;
-  l.weight = store.tensor(name + ".weight", {out, in});
-  l.bias = store.tensor(name + ".bias", {out});
-  return l;
-}
-
-LayerNormWeights layer_norm(const WeightStore& store, const std::string& name, int64_t size) {
-  return {store.tensor(name + ".weight", {size}), store.tensor(name + ".bias", {size})};
 }
 
 // Which head the checkpoint carries decides what `classify` can do; its row count is the

@@ -4,6 +4,7 @@
 // classifier(relu(pre_classifier(h[CLS]))) on top.
 #include "loader/json_file.h"
 #include "loader/weight_store.h"
+#include "models/encoder_loading.h"
 #include "models/registry.h"
 #include "models/sentence_config.h"
 #include "packformer/error.h"
@@ -11,10 +12,7 @@
 namespace packformer {
 namespace {
 
-constexpr int64_t kMaxDim = 1 << 16;  // dim / hidden_dim
-constexpr int64_t kMaxVocab = 1 << 22;
-constexpr int64_t kMaxPositions = 1 << 16;
-constexpr int64_t kMaxLayers = 256;
+using namespace encoder_loading;  // NOLINT: the shared bounds and weight-scope loaders
 
 EncoderConfig parse_config(const JsonFile& json) {
   EncoderConfig c;
@@ -37,14 +35,6 @@ EncoderConfig parse_config(const JsonFile& json) {
                                      ": field 'sinusoidal_pos_embds': true is not supported (only learned positions)");
   c.id2label = json.get_int_keyed_strings("id2label");
   return c;
-}
-
-LinearWeights linear(const WeightStore& store, const std::string& name, int64_t in, int64_t out) {
-  return {store.tensor(name + ".weight", {out, in}), store.tensor(name + ".bias", {out}), in, out};
-}
-
-LayerNormWeights layer_norm(const WeightStore& store, const std::string& name, int64_t size) {
-  return {store.tensor(name + ".weight", {size}), store.tensor(name + ".bias", {size})};
 }
 
 // DistilBertForSequenceClassification's head, when the checkpoint has one; its rows are the

@@ -6,6 +6,7 @@
 
 #include "core/memory_limit.h"
 #include "loader/safetensors_writer.h"
+#include "models/encoder_loading.h"
 #include "models/synth_tokenizers.h"
 #include "ops/activation.h"
 #include "packformer/error.h"
@@ -163,14 +164,15 @@ void check(const SynthSpec& s) {
       fail(ErrorKind::InvalidInput, std::string("synth: ") + what + " must be in [" + std::to_string(lo) + ", " +
                                         std::to_string(hi) + "] (got " + std::to_string(v) + ")");
   };
-  // The limits of the config loader (src/models/bert.cc), so that the folder written loads; the
-  // products below cannot overflow within them.
-  in_range("layers", s.layers, 1, 256);
-  in_range("hidden", s.hidden, 1, 1 << 16);
-  in_range("heads", s.heads, 1, 1 << 16);
-  in_range("intermediate", s.intermediate, 1, 1 << 18);
-  in_range("vocab", s.vocab, 1, 1 << 22);
-  in_range("max_positions", s.max_positions, 1, 1 << 16);
+  // The limits of the config loader (models/encoder_loading.h), so that the folder written
+  // loads; the products below cannot overflow within them.
+  using namespace encoder_loading;  // NOLINT: the loader's bounds
+  in_range("layers", s.layers, 1, kMaxLayers);
+  in_range("hidden", s.hidden, 1, kMaxDim);
+  in_range("heads", s.heads, 1, kMaxDim);
+  in_range("intermediate", s.intermediate, 1, 4 * kMaxDim);
+  in_range("vocab", s.vocab, 1, kMaxVocab);
+  in_range("max_positions", s.max_positions, 1, kMaxPositions);
   in_range("type_vocab", s.type_vocab, 1, 1024);
   in_range("num_labels", s.num_labels, 0, 1 << 16);
   if (s.hidden % s.heads != 0)
