@@ -1,5 +1,8 @@
 #include "line_io.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -11,10 +14,11 @@ void LineSplitter::end_line() {
   if (!line_.empty() && line_.back() == '\r') line_.pop_back();
   lines_.push_back(std::move(line_));
   line_.clear();
+  ++lines_ended_;
 }
 
 void LineSplitter::too_long() const {
-  fail(ErrorKind::InvalidInput, "input line " + std::to_string(lines_.size() + 1) + " is longer than " +
+  fail(ErrorKind::InvalidInput, "input line " + std::to_string(lines_ended_ + 1) + " is longer than " +
                                     std::to_string(max_line_bytes_) + " bytes, the limit for one input: split it");
 }
 
@@ -34,28 +38,69 @@ void LineSplitter::feed(const char* data, size_t size) {
   }
 }
 
+std::vector<std::string> LineSplitter::take_lines() {
+  std::vector<std::string> lines = std::move(lines_);
+  lines_.clear();
+  return lines;
+}
+
 std::vector<std::string> LineSplitter::finish() {
   if (!line_.empty()) end_line();
-  return std::move(lines_);
+  return take_lines();
+}
+
+LineReader::LineReader(const std::string& path) : path_(path), use_stdin_(path.empty() || path == "-") {
+  file_ = use_stdin_ ? stdin : std::fopen(path.c_str(), "rb");
+  if (file_ == nullptr) fail(ErrorKind::Io, "cannot open input file '" + path + "': " + std::strerror(errno));
+}
+
+LineReader::~LineReader() {
+  if (!use_stdin_) std::fclose(file_);
+}
+
+bool LineReader::next(std::string& line) {
+  while (next_ == lines_.size()) {
+    if (at_end_) return false;
+    lines_.clear();
+    next_ = 0;
+    buffer_.resize(1 << 16);
+    const size_t n = std::fread(buffer_.data(), 1, buffer_.size(), file_);
+    if (n > 0) {
+      splitter_.feed(buffer_.data(), n);
+      lines_ = splitter_.take_lines();
+    } else {
+      if (std::ferror(file_))
+        fail(ErrorKind::Io, "reading input '" + (use_stdin_ ? std::string("stdin") : path_) + "' failed");
+      at_end_ = true;
+      lines_ = splitter_.finish();
+    }
+  }
+  line = std::move(lines_[next_++]);
+  return true;
 }
 
 std::vector<std::string> read_lines(const std::string& path) {
-  const bool use_stdin = path.empty() || path == "-";
-  std::FILE* file = use_stdin ? stdin : std::fopen(path.c_str(), "rb");
-  if (file == nullptr) fail(ErrorKind::Io, "cannot open input file '" + path + "': " + std::strerror(errno));
-  LineSplitter splitter;
+  LineReader reader(path);
+  std::vector<std::string> lines;
+  for (std::string line; reader.next(line);) lines.push_back(std::move(line));
+  return lines;
+}
+
+int64_t count_lines(const std::string& path) {
+  struct stat info {};
+  if (path.empty() || path == "-" || ::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return -1;
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return -1;
   std::vector<char> buffer(1 << 16);
+  int64_t lines = 0;
+  char last = '\n';
   size_t n;
-  try {
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), file)) > 0) splitter.feed(buffer.data(), n);
-  } catch (...) {
-    if (!use_stdin) std::fclose(file);
-    throw;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), file)) > 0) {
+    lines += std::count(buffer.data(), buffer.data() + n, '\n');
+    last = buffer[n - 1];
   }
-  const bool read_error = std::ferror(file);
-  if (!use_stdin) std::fclose(file);
-  if (read_error) fail(ErrorKind::Io, "reading input '" + (use_stdin ? std::string("stdin") : path) + "' failed");
-  return splitter.finish();
+  std::fclose(file);
+  return lines + (last != '\n');
 }
 
 OutputFile::OutputFile(const std::string& path) : path_(path) {
@@ -74,6 +119,15 @@ OutputFile::~OutputFile() {
 
 void OutputFile::write_line(const std::string& line) {
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fputc('\n', file_) == EOF)
+    fail(ErrorKind::Io, "writing output '" + (path_.empty() ? std::string("stdout") : path_) + "' failed");
+}
+
+}  // namespace packformer::cli
+
+namespace packformer::cli {
+
+void OutputFile::flush() {
+  if (std::fflush(file_) != 0)
     fail(ErrorKind::Io, "writing output '" + (path_.empty() ? std::string("stdout") : path_) + "' failed");
 }
 

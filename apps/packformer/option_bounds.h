@@ -26,6 +26,11 @@ inline constexpr int64_t kMaxBatchSize = 65536;
 // line is at most 8 MiB anyway.
 inline constexpr int64_t kMaxLength = 1 << 20;
 
+// --max-batch-tokens: a budget, not an allocation (--max-memory still refuses a batch too
+// large for the machine). 2^30 tokens of even a 384-wide model would be 1.6 TB of activations;
+// the cap keeps sums and products of token counts far from int64 overflow.
+inline constexpr int64_t kMaxBatchTokens = int64_t{1} << 30;
+
 // bench's timed and untimed iterations. A median and a p90 need tens of samples; 1000 is 20
 // times the most a documented run uses (50), and ends in a second on the tiny models (8 s
 // for 10000 under AddressSanitizer was too slow for CI's sanitized pass).

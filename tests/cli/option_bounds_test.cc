@@ -239,6 +239,8 @@ Row threads(std::string name, std::vector<std::string> base, std::string stdin_t
 // Bounds (docs/ERRORS.md, "Option bounds"), written out so that a changed bound shows here.
 const char* const kBatchSize[] = {"65536", "65537"};
 const char* const kLength[] = {"1048576", "1048577"};
+const char* const kBatchTokens[] = {"1073741824", "1073741825"};
+const char* const kSessions[] = {"1024", "1025"};
 const char* const kMemory[] = {"1024T", "1125899906842625"};  // 1024T = 2^50 bytes
 const char* const kIterations[] = {"1000", "1001"};
 const char* const kNewTokens[] = {"65536", "65537"};
@@ -257,6 +259,9 @@ std::vector<Row> encoder_rows() {
     rows.push_back(threads(command + "_threads", base, kIds));
     rows.push_back(number(command + "_batch_size", base, kIds, "--batch-size", kBatchSize[0], kBatchSize[1]));
     rows.push_back(number(command + "_max_length", base, kIds, "--max-length", kLength[0], kLength[1]));
+    rows.push_back(
+        number(command + "_max_batch_tokens", base, kIds, "--max-batch-tokens", kBatchTokens[0], kBatchTokens[1]));
+    rows.push_back(number(command + "_sessions", base, kIds, "--sessions", kSessions[0], kSessions[1]));
     rows.push_back(number(command + "_max_memory", base, kIds, "--max-memory", kMemory[0], kMemory[1]));
     rows.push_back(path(command + "_model", {command, "--ids"}, kIds, "--model", Kind::InputPath));
     rows.push_back(path(command + "_input", base, "", "--input", Kind::InputPath));
@@ -410,7 +415,7 @@ std::vector<Row> word_rows() {
     rows.push_back(path(std::move(name), std::move(base), std::move(stdin_text), std::move(option), Kind::Word, output));
   };
   const std::vector<std::string> embed = {"embed", "--model", model("tiny-minilm"), "--ids"};
-  for (const std::string option : {"--device", "--dtype", "--path", "--sparsity"})
+  for (const std::string option : {"--device", "--dtype", "--path", "--sparsity", "--format"})
     word("embed_" + field_name(option), embed, kIds, option);
   word("bench_format", {"bench", "--model", model("tiny-minilm"), "--batch", "random:1x2", "--iterations", "1",
                         "--warmup", "0", "--skip-slow"},
