@@ -112,8 +112,10 @@ class ResultWriter {
   void flush() {
     if (lines_) lines_->flush();
   }
+  // The last results' write errors (a full disk, /dev/full) are reported, not lost.
   void finish() {
     if (npy_) npy_->finish();
+    if (lines_) lines_->flush();
   }
 
  private:
@@ -165,10 +167,13 @@ void run_task(Task task, const ModelOptions& o) {
     int64_t tokens;
   };
   std::deque<Pending> pending;
+  // Taken off the queue before get(): get() rethrows a failed batch's error and leaves the
+  // future empty, which must not be waited on again while the error propagates.
   const auto write_first = [&] {
-    writer.write(pending.front().result.get());  // rethrows the error of a failed batch
-    progress.add(1, pending.front().tokens);
+    Pending first = std::move(pending.front());
     pending.pop_front();
+    writer.write(first.result.get());  // rethrows the error of a failed batch
+    progress.add(1, first.tokens);
   };
   // Results already computed but not written stay bounded too.
   const size_t max_pending = static_cast<size_t>(2 * options.max_queued_requests);

@@ -1,5 +1,6 @@
 #include "npy_writer.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -44,7 +45,11 @@ NpyWriter::NpyWriter(const std::string& path, int64_t columns) : path_(path), co
     if (file_ == nullptr) fail(ErrorKind::Io, "cannot open output file '" + path + "': " + std::strerror(errno));
   }
   struct stat info {};
-  seekable_ = ::fstat(::fileno(file_), &info) == 0 && S_ISREG(info.st_mode) && std::ftell(file_) == 0;
+  // Only a regular file at offset 0 whose writes are not appends (`>>`) can take the header
+  // patched in place at the end.
+  const int flags = ::fcntl(::fileno(file_), F_GETFL);
+  seekable_ = ::fstat(::fileno(file_), &info) == 0 && S_ISREG(info.st_mode) && std::ftell(file_) == 0 &&
+              flags != -1 && !(flags & O_APPEND);
   if (seekable_) {
     const std::string header = npy_header(0, columns_);
     write(header.data(), header.size());

@@ -61,6 +61,7 @@ struct ModelInfo {
   int64_t vocab_size = 0, hidden_size = 0, num_layers = 0, num_heads = 0, intermediate_size = 0;
   int64_t max_length = 0;  // longest input in tokens: sentence-transformers' max_seq_length, else the position table
   int64_t pad_token_id = 0;
+  int64_t type_vocab_size = 0;  // token type ids are < max(type_vocab_size, 1)
   bool has_pooler = false;
   bool has_sentence_pooling = false;  // a sentence-transformers folder
   int64_t num_labels = 0;             // 0 = no classification head

@@ -98,6 +98,7 @@ class Generator {
 
   // Thread-safe: concurrent calls take turns on the Generator's own session (its KV cache is
   // reused across calls). To generate at the same time, give each thread a session.
+  // `on_token` runs while the session is held: it must not call this Generator's generate().
   GeneratedIds generate(const std::vector<std::vector<int32_t>>& prompts, const GenerationOptions& options,
                         const TokenCallback& on_token = {});
   // The bytes generate() would allocate for these prompts and options (what max_memory_bytes

@@ -20,8 +20,9 @@ inline void check_thread_count(int threads) {
                                       std::to_string(threads) + ")");
 }
 
-// 0 = one thread per core (what OpenMP can use in this process).
-inline int resolve_threads(int requested) { return requested > 0 ? requested : omp_get_num_procs(); }
+// 0 = what OpenMP would use for the caller: OMP_NUM_THREADS if set, else the CPUs this process
+// may run on (its affinity mask).
+inline int resolve_threads(int requested) { return requested > 0 ? requested : omp_get_max_threads(); }
 
 // Sets the calling thread's OpenMP thread count for the scope's lifetime.
 class ScopedThreadCount {

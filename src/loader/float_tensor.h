@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "loader/mapped_file.h"
@@ -20,6 +21,19 @@ class FloatTensor {
   // `size` floats at `data` inside `mapping`, which the tensor keeps alive.
   FloatTensor(std::shared_ptr<const MappedFile> mapping, const float* data, size_t size)
       : mapping_(std::move(mapping)), data_(data), size_(size) {}
+  FloatTensor(const FloatTensor&) = default;
+  FloatTensor& operator=(const FloatTensor&) = default;
+  // A moved-from tensor is empty, not a view of values it no longer keeps alive.
+  FloatTensor(FloatTensor&& other) noexcept
+      : owned_(std::move(other.owned_)), mapping_(std::move(other.mapping_)),
+        data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+  FloatTensor& operator=(FloatTensor&& other) noexcept {
+    owned_ = std::move(other.owned_);
+    mapping_ = std::move(other.mapping_);
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+    return *this;
+  }
 
   const float* data() const { return data_; }
   size_t size() const { return size_; }

@@ -27,6 +27,7 @@ ModelInfo describe(const EncoderModel& model) {
   info.max_length = c.max_sequence_length();
   if (c.sentence.max_seq_length > 0) info.max_length = std::min(info.max_length, c.sentence.max_seq_length);
   info.pad_token_id = c.pad_token_id;
+  info.type_vocab_size = c.type_vocab_size;
   info.has_pooler = model.weights.has_pooler;
   info.has_sentence_pooling = c.sentence.present;
   info.num_labels = c.num_labels;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/thread_count.h"
 #include "models/input_checks.h"
 #include "packformer/error.h"
 #include "packformer/limits.h"
@@ -39,8 +40,8 @@ Batcher::Batcher(const Encoder& encoder, const BatcherOptions& options) : encode
   check_option("threads", options.threads, 0, kMaxThreads);
   check_option("max_wait (microseconds)", options.max_wait.count(), 0, int64_t{3600} * 1000 * 1000);
   check_option("sort_window", options.sort_window, 0, kMaxQueuedRequests);
-  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  const int total = options.threads > 0 ? options.threads : cores;
+  // 0 = what OpenMP would use (OMP_NUM_THREADS, else the CPUs this process may run on).
+  const int total = resolve_threads(options.threads);
   const int per_session = std::max(1, total / options.sessions);
   for (int i = 0; i < options.sessions; ++i) sessions_.push_back(encoder.new_session({.threads = per_session}));
   for (auto& session : sessions_) workers_.emplace_back([this, s = session.get()] { work(*s); });
@@ -81,6 +82,12 @@ std::future<RequestResult> Batcher::submit(std::vector<int32_t> ids, std::vector
     if (!type_ids.empty()) type_ids.resize(static_cast<size_t>(limit));
   }
   check_ids_in_vocabulary(ids, info.vocab_size, [] { return std::string(); });
+  // Type ids are checked here too: a bad one would otherwise fail its whole batch.
+  const int64_t types = std::max<int64_t>(info.type_vocab_size, 1);
+  for (int32_t type : type_ids)
+    if (type < 0 || type >= types)
+      fail(ErrorKind::InvalidInput, "token type id " + std::to_string(type) + " is outside [0, " +
+                                        std::to_string(types) + ")");
 
   Request request{std::move(ids), std::move(type_ids), {}, {}};
   std::future<RequestResult> future = request.promise.get_future();

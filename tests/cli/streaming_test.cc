@@ -162,6 +162,20 @@ TEST_F(StreamingTest, ClassifyThroughSeveralSessionsEqualsTheLibrary) {
   }
 }
 
+// Batches fail while later chunks are still being read (3000 lines: more than the queue holds,
+// so results are collected while reading): the batch's own error reaches the
+// user (not a broken-future error from writing the failed result twice).
+TEST_F(StreamingTest, ABatchFailingMidStreamReportsItsOwnError) {
+  expect_error(run("embed " + model("tiny-minilm") + " --ids --batch-size 5 --max-memory 1K", id_lines(3000)),
+               {"error: out of memory: ", "--max-memory"});
+}
+
+// The last results are written when the input ends; a write error there is an error too.
+TEST_F(StreamingTest, WriteErrorAtTheEndIsReported) {
+  expect_error(run("embed " + model("tiny-minilm") + " --ids --output /dev/full", id_lines(3)),
+               {"writing output '/dev/full' failed"});
+}
+
 TEST_F(StreamingTest, LineLongerThanTheTokenBudgetIsAnError) {
   expect_error(run("embed " + model("tiny-minilm") + " --ids --max-batch-tokens 4", "[2, 3]\n[2, 10, 11, 12, 3]\n"),
                {"line 2 has 5 tokens, more than --max-batch-tokens (4)"});

@@ -213,6 +213,13 @@ TEST_F(BatcherTest, BadRequestsAreRefusedAtSubmit) {
   refused({5, 512}, "token id 512 at position 1 is outside the vocabulary [0, 512)");
   refused({5, -1}, "token id -1");
   EXPECT_THROW(batcher.submit({5, 6}, {0}), Error);
+  // A token type outside the model's table (tiny-minilm: 2 types) would fail its whole batch.
+  try {
+    batcher.submit({5, 6}, {0, 2});
+    ADD_FAILURE() << "type id 2 accepted";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("token type id 2 is outside [0, 2)"));
+  }
   // The batcher still works after refusals.
   EXPECT_EQ(batcher.submit({5, 6}).get().sentence_embeddings.size(), 48u);
 }
