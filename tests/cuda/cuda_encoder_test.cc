@@ -13,6 +13,7 @@
 
 #include "cuda_test_util.h"
 #include "packformer/synth.h"
+#include "synth_geometry.h"
 
 namespace packformer::test {
 namespace {
@@ -75,14 +76,6 @@ TEST(CudaEncoder, TinyModelsFp32MatchTheSlowPath) {
   }
 }
 
-struct Geometry {
-  const char* name;
-  std::string model_type;
-  int64_t layers, hidden, heads, intermediate, max_positions;
-  const char* act;
-};
-// ctest's test names then carry the geometry's name instead of the struct's bytes.
-void PrintTo(const Geometry& g, std::ostream* os) { *os << g.name; }
 
 // Odd head sizes, one head, every activation path (erf GELU as its own pass, tanh GELU and
 // ReLU fused into the GEMM), head sizes past 80 (attention's shared memory above 48 KiB) and
@@ -102,13 +95,7 @@ TEST_P(CudaVsSlow, Fp32ForEveryLengthBothSparsities) {
   PF_REQUIRE_GPU();
   const Geometry& g = GetParam();
   TempDir dir;
-  SynthSpec spec;
-  spec.model_type = g.model_type;
-  spec.layers = g.layers, spec.hidden = g.hidden, spec.heads = g.heads, spec.intermediate = g.intermediate;
-  spec.vocab = 97, spec.max_positions = g.max_positions, spec.type_vocab = 2, spec.activation = g.act;
-  spec.num_labels = 3;
-  spec.seed = 7;
-  write_synthetic_model(spec, dir.path());
+  write_geometry_model(g, dir.path());
   const auto cpu = Encoder::load(dir.path(), {.threads = 0, .load_tokenizer = false});
   const auto gpu = Encoder::load(dir.path(), on_gpu("fp32"));
   const int64_t max_length = cpu->info().max_length;

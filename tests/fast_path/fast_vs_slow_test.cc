@@ -7,6 +7,7 @@
 #include "packformer/synth.h"
 #include "forced_isa.h"
 #include "test_util.h"
+#include "synth_geometry.h"
 
 namespace packformer::test {
 namespace {
@@ -15,14 +16,6 @@ namespace {
 // differences measured are ~1e-6 on LayerNorm-scaled outputs; 1e-5 is the bound.
 constexpr float kTolerance = 1e-5f;
 
-struct Geometry {
-  const char* name;
-  std::string model_type;
-  int64_t layers, hidden, heads, intermediate, max_positions;
-  const char* act;
-};
-// ctest's test names then carry the geometry's name instead of the struct's bytes.
-void PrintTo(const Geometry& g, std::ostream* os) { *os << g.name; }
 
 const Geometry kGeometries[] = {
     {"bert_h36_3heads", "bert", 2, 36, 3, 52, 70, "gelu"},
@@ -70,13 +63,7 @@ void expect_fast_matches_slow_for_every_length(const Encoder& encoder) {
 TEST_P(FastVsSlow, SameHiddenStatesForEveryLength) {
   const Geometry& g = GetParam();
   TempDir dir;
-  SynthSpec spec;
-  spec.model_type = g.model_type;
-  spec.layers = g.layers, spec.hidden = g.hidden, spec.heads = g.heads, spec.intermediate = g.intermediate;
-  spec.vocab = 97, spec.max_positions = g.max_positions, spec.type_vocab = 2, spec.activation = g.act;
-  spec.num_labels = 3;
-  spec.seed = 7;
-  write_synthetic_model(spec, dir.path());
+  write_geometry_model(g, dir.path());
   expect_fast_matches_slow_for_every_length(*Encoder::load(dir.path(), {.threads = 0, .load_tokenizer = false}));
 }
 
