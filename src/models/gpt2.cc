@@ -36,6 +36,9 @@ class Gpt2Weights {
       for (int64_t o = 0; o < out; ++o) t[o * in + i] = stored[i * out + o];
     return t;
   }
+  LayerNorm norm(const std::string& base, int64_t n, float eps) const {
+    return LayerNorm(store_.tensor(name(base + ".weight"), {n}), store_.tensor(name(base + ".bias"), {n}), eps);
+  }
   const WeightStore& store() const { return store_; }
 
  private:
@@ -88,22 +91,19 @@ Gpt2Model::Gpt2Model(const std::filesystem::path& dir, const JsonFile& config_js
   for (int64_t i = 0; i < c.n_layer; ++i) {
     const std::string p = "h." + std::to_string(i) + ".";
     weights->layers.push_back(Layer{
-        w.get(p + "ln_1.weight", {n}),
-        w.get(p + "ln_1.bias", {n}),
-        PackedLinear(w.conv1d_transposed(p + "attn.c_attn.weight", n, 3 * n), w.get(p + "attn.c_attn.bias", {3 * n}),
-                     n, 3 * n, Epilogue::Bias),
-        PackedLinear(w.conv1d_transposed(p + "attn.c_proj.weight", n, n), w.get(p + "attn.c_proj.bias", {n}), n, n,
-                     Epilogue::BiasResidual),
-        w.get(p + "ln_2.weight", {n}),
-        w.get(p + "ln_2.bias", {n}),
-        PackedLinear(w.conv1d_transposed(p + "mlp.c_fc.weight", n, c.n_inner), w.get(p + "mlp.c_fc.bias", {c.n_inner}),
-                     n, c.n_inner, Epilogue::BiasActivation, c.activation),
-        PackedLinear(w.conv1d_transposed(p + "mlp.c_proj.weight", c.n_inner, n), w.get(p + "mlp.c_proj.bias", {n}),
-                     c.n_inner, n, Epilogue::BiasResidual),
+        w.norm(p + "ln_1", n, c.layer_norm_epsilon),
+        Linear(w.conv1d_transposed(p + "attn.c_attn.weight", n, 3 * n), w.get(p + "attn.c_attn.bias", {3 * n}),
+               n, 3 * n, Epilogue::Bias),
+        Linear(w.conv1d_transposed(p + "attn.c_proj.weight", n, n), w.get(p + "attn.c_proj.bias", {n}), n, n,
+               Epilogue::BiasResidual),
+        w.norm(p + "ln_2", n, c.layer_norm_epsilon),
+        Linear(w.conv1d_transposed(p + "mlp.c_fc.weight", n, c.n_inner), w.get(p + "mlp.c_fc.bias", {c.n_inner}),
+               n, c.n_inner, Epilogue::BiasActivation, c.activation),
+        Linear(w.conv1d_transposed(p + "mlp.c_proj.weight", c.n_inner, n), w.get(p + "mlp.c_proj.bias", {n}),
+               c.n_inner, n, Epilogue::BiasResidual),
     });
   }
-  weights->ln_f_gamma = w.get("ln_f.weight", {n});
-  weights->ln_f_beta = w.get("ln_f.bias", {n});
+  weights->ln_f = w.norm("ln_f", n, c.layer_norm_epsilon);
   // The LM head is tied to wte unless the config unties it and the checkpoint has its own.
   const bool tied = config_json.get_bool("tie_word_embeddings", true);
   const bool own_head = !tied && w.store().contains("lm_head.weight");
@@ -111,7 +111,7 @@ Gpt2Model::Gpt2Model(const std::filesystem::path& dir, const JsonFile& config_js
     fail(ErrorKind::InvalidModel, dir.string() + ": config.json sets tie_word_embeddings false but the checkpoint "
                                                  "has no 'lm_head.weight'");
   const std::vector<float> head = own_head ? w.store().get("lm_head.weight", {c.vocab_size, n}) : weights->wte;
-  weights->lm_head = std::make_unique<PackedLinear>(head, std::vector<float>(static_cast<size_t>(c.vocab_size), 0.0f), n,
+  weights->lm_head = std::make_unique<Linear>(head, std::vector<float>(static_cast<size_t>(c.vocab_size), 0.0f), n,
                                             c.vocab_size, Epilogue::Bias);
   weights_ = std::move(weights);
   ws_ = std::make_unique<Workspace>();

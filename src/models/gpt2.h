@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "backends/cpu/packed_linear.h"
+#include "layers/linear.h"
 #include "generation/step_model.h"
 #include "loader/json_file.h"
 #include "ops/activation.h"

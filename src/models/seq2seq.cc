@@ -43,33 +43,49 @@ std::vector<float> sinusoidal_positions(int64_t positions, int64_t n) {
 
 class Seq2SeqWeights {
  public:
-  Seq2SeqWeights(const std::filesystem::path& dir, int64_t n) : store_(dir), n_(n) {}
+  Seq2SeqWeights(const std::filesystem::path& dir, int64_t n, float eps) : store_(dir), n_(n), eps_(eps) {}
 
   std::vector<float> get(const std::string& name, const std::vector<int64_t>& shape) const {
     return store_.get(name, shape);
   }
   bool contains(const std::string& name) const { return store_.contains(name); }
-  LayerNormParams norm(const std::string& prefix) const {
-    return {get(prefix + ".weight", {n_}), get(prefix + ".bias", {n_})};
+  LayerNorm norm(const std::string& prefix) const {
+    return LayerNorm(store_.tensor(prefix + ".weight", {n_}), store_.tensor(prefix + ".bias", {n_}), eps_);
   }
-  PackedLinear linear(const std::string& prefix, int64_t in, int64_t out, Epilogue epilogue,
+  LinearWeights linear_weights(const std::string& prefix, int64_t in, int64_t out) const {
+    return {store_.tensor(prefix + ".weight", {out, in}), store_.tensor(prefix + ".bias", {out}), in, out};
+  }
+  // An encoder layer as transformers' BartEncoderLayer / MarianEncoderLayer: post-LayerNorm,
+  // BERT's block under other names.
+  EncoderLayerWeights encoder_layer(const std::string& p, int64_t ffn) const {
+    return {linear_weights(p + "self_attn.q_proj", n_, n_),
+            linear_weights(p + "self_attn.k_proj", n_, n_),
+            linear_weights(p + "self_attn.v_proj", n_, n_),
+            linear_weights(p + "self_attn.out_proj", n_, n_),
+            {store_.tensor(p + "self_attn_layer_norm.weight", {n_}), store_.tensor(p + "self_attn_layer_norm.bias", {n_})},
+            linear_weights(p + "fc1", n_, ffn),
+            linear_weights(p + "fc2", ffn, n_),
+            {store_.tensor(p + "final_layer_norm.weight", {n_}), store_.tensor(p + "final_layer_norm.bias", {n_})}};
+  }
+  Linear linear(const std::string& prefix, int64_t in, int64_t out, Epilogue epilogue,
                       Activation activation = Activation::Gelu) const {
-    return PackedLinear(get(prefix + ".weight", {out, in}), get(prefix + ".bias", {out}), in, out, epilogue, activation);
+    return Linear(get(prefix + ".weight", {out, in}), get(prefix + ".bias", {out}), in, out, epilogue, activation);
   }
   // Several projections of the same input stacked into one GEMM ([k | v] or [q | k | v]).
-  PackedLinear stacked(const std::string& prefix, const std::vector<std::string>& names) const {
+  Linear stacked(const std::string& prefix, const std::vector<std::string>& names) const {
     std::vector<float> weight, bias;
     for (const std::string& name : names) {
       weight = concat(weight, get(prefix + name + ".weight", {n_, n_}));
       bias = concat(bias, get(prefix + name + ".bias", {n_}));
     }
     const int64_t out = n_ * static_cast<int64_t>(names.size());
-    return PackedLinear(weight, bias, n_, out, Epilogue::Bias);
+    return Linear(weight, bias, n_, out, Epilogue::Bias);
   }
 
  private:
   WeightStore store_;
   int64_t n_;
+  float eps_;
 };
 
 }  // namespace
@@ -128,7 +144,7 @@ Seq2SeqModel::Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& con
     : config_(parse_seq2seq_config(config_json)) {
   const Seq2SeqConfig& c = config_;
   const int64_t n = c.d_model;
-  const Seq2SeqWeights w(dir, n);
+  const Seq2SeqWeights w(dir, n, c.layer_norm_eps);
   auto weights = std::make_shared<Weights>();
   Weights& m = *weights;
   // Embeddings: shared ones are model.shared (encoder/decoder.embed_tokens are tied to it and
@@ -149,14 +165,7 @@ Seq2SeqModel::Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& con
   }
   for (int64_t i = 0; i < c.encoder_layers; ++i) {
     const std::string p = "model.encoder.layers." + std::to_string(i) + ".";
-    m.encoder.push_back(EncoderLayer{
-        w.stacked(p + "self_attn.", {"q_proj", "k_proj", "v_proj"}),
-        w.linear(p + "self_attn.out_proj", n, n, Epilogue::BiasResidual),
-        w.norm(p + "self_attn_layer_norm"),
-        w.linear(p + "fc1", n, c.encoder_ffn, Epilogue::BiasActivation, c.activation),
-        w.linear(p + "fc2", c.encoder_ffn, n, Epilogue::BiasResidual),
-        w.norm(p + "final_layer_norm"),
-    });
+    m.encoder.emplace_back(c.encoder_layer_spec(), w.encoder_layer(p, c.encoder_ffn));
   }
   for (int64_t i = 0; i < c.decoder_layers; ++i) {
     const std::string p = "model.decoder.layers." + std::to_string(i) + ".";
@@ -184,7 +193,7 @@ Seq2SeqModel::Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& con
   // final_logits_bias is a buffer transformers zero-fills when a checkpoint lacks it.
   std::vector<float> bias = w.contains("final_logits_bias") ? w.get("final_logits_bias", {1, v})
                                                             : std::vector<float>(static_cast<size_t>(v), 0.0f);
-  m.lm_head = std::make_unique<PackedLinear>(head, bias, n, v, Epilogue::Bias);
+  m.lm_head = std::make_unique<Linear>(head, bias, n, v, Epilogue::Bias);
   weights_ = std::move(weights);
   ws_ = std::make_unique<Workspace>();
 }
