@@ -6,6 +6,7 @@
 #include "models/generation_defaults.h"
 #include "models/gpt2_internal.h"
 #include "models/input_checks.h"
+#include "models/registry.h"
 #include "packformer/error.h"
 
 namespace packformer {
@@ -46,8 +47,6 @@ class Gpt2Weights {
 };
 
 }  // namespace
-
-bool is_gpt2(const std::string& model_type) { return model_type == "gpt2"; }
 
 Gpt2Config parse_gpt2_config(const JsonFile& json) {
   Gpt2Config c;
@@ -137,6 +136,15 @@ void Gpt2Model::check_prompt(const std::vector<int32_t>& prompt, int64_t max_new
                                       std::to_string(len + max_new_tokens - 1) + " positions but n_positions is " +
                                       std::to_string(config_.n_positions));
   check_ids_in_vocabulary(prompt, config_.vocab_size, where);
+}
+
+GenerationModel load_gpt2_generator(const std::filesystem::path& dir, const JsonFile& config_json) {
+  auto model = std::make_unique<Gpt2Model>(dir, config_json);
+  GenerationModel loaded;
+  loaded.eos_token_ids = model->config().eos_token_ids;
+  loaded.input_vocab_size = model->config().vocab_size;
+  loaded.model = std::move(model);
+  return loaded;
 }
 
 }  // namespace packformer

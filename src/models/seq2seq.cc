@@ -7,6 +7,7 @@
 #include "loader/weight_store.h"
 #include "models/generation_defaults.h"
 #include "models/input_checks.h"
+#include "models/registry.h"
 #include "models/seq2seq_internal.h"
 #include "packformer/error.h"
 
@@ -222,6 +223,20 @@ void Seq2SeqModel::check_prompt(const std::vector<int32_t>& source, int64_t max_
                                       " needs more decoder positions than max_position_embeddings (" +
                                       std::to_string(config_.max_positions) + ")");
   check_ids_in_vocabulary(source, config_.vocab_size, where);
+}
+
+GenerationModel load_seq2seq_generator(const std::filesystem::path& dir, const JsonFile& config_json) {
+  auto model = std::make_unique<Seq2SeqModel>(dir, config_json);
+  const Seq2SeqConfig& c = model->config();
+  GenerationModel loaded;
+  loaded.encoder_decoder = true;
+  loaded.input_vocab_size = c.vocab_size;
+  loaded.eos_token_ids = c.eos_token_ids;
+  loaded.forced_bos_token_id = c.forced_bos_token_id.value_or(-1);
+  loaded.forced_eos_token_id = c.forced_eos_token_id.value_or(-1);
+  loaded.bad_token_ids = c.bad_token_ids;
+  loaded.model = std::move(model);
+  return loaded;
 }
 
 }  // namespace packformer
