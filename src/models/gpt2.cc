@@ -29,6 +29,9 @@ class Gpt2Weights {
   std::vector<float> get(const std::string& base, const std::vector<int64_t>& shape) const {
     return store_.get(name(base), shape);
   }
+  FloatTensor tensor(const std::string& base, const std::vector<int64_t>& shape) const {
+    return store_.tensor(name(base), shape);
+  }
   // A Conv1D weight stored [in, out], returned as [out, in] for the packed GEMM.
   std::vector<float> conv1d_transposed(const std::string& base, int64_t in, int64_t out) const {
     const std::vector<float> stored = get(base, {in, out});
@@ -85,8 +88,8 @@ Gpt2Model::Gpt2Model(const std::filesystem::path& dir, const JsonFile& config_js
   const Gpt2Weights w(dir);
   auto weights = std::make_shared<Weights>();
   const int64_t n = c.n_embd;
-  weights->wte = w.get("wte.weight", {c.vocab_size, n});
-  weights->wpe = w.get("wpe.weight", {c.n_positions, n});
+  weights->wte = w.tensor("wte.weight", {c.vocab_size, n});
+  weights->wpe = w.tensor("wpe.weight", {c.n_positions, n});
   for (int64_t i = 0; i < c.n_layer; ++i) {
     const std::string p = "h." + std::to_string(i) + ".";
     weights->layers.push_back(Layer{
@@ -109,9 +112,11 @@ Gpt2Model::Gpt2Model(const std::filesystem::path& dir, const JsonFile& config_js
   if (!tied && !own_head)
     fail(ErrorKind::InvalidModel, dir.string() + ": config.json sets tie_word_embeddings false but the checkpoint "
                                                  "has no 'lm_head.weight'");
-  const std::vector<float> head = own_head ? w.store().get("lm_head.weight", {c.vocab_size, n}) : weights->wte;
-  weights->lm_head = std::make_unique<Linear>(head, std::vector<float>(static_cast<size_t>(c.vocab_size), 0.0f), n,
-                                            c.vocab_size, Epilogue::Bias);
+  const FloatTensor head = own_head ? w.store().tensor("lm_head.weight", {c.vocab_size, n}) : weights->wte;
+  weights->lm_head = std::make_unique<Linear>(head, std::span<const float>(), n, c.vocab_size, Epilogue::Bias);
+  // The packed head is what runs: the table's pages leave resident memory, and embedding
+  // lookups page in only the rows of the tokens seen.
+  head.release_pages();
   weights_ = std::move(weights);
   ws_ = std::make_unique<Workspace>();
 }

@@ -23,7 +23,7 @@ struct Gpt2Model::Layer {
 
 struct Gpt2Model::Weights {
   std::vector<Layer> layers;
-  std::vector<float> wte, wpe;
+  FloatTensor wte, wpe;  // views into the model file, or converted once (loader/float_tensor.h)
   LayerNorm ln_f;
   std::unique_ptr<Linear> lm_head;
 };

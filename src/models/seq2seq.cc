@@ -49,6 +49,9 @@ class Seq2SeqWeights {
   std::vector<float> get(const std::string& name, const std::vector<int64_t>& shape) const {
     return store_.get(name, shape);
   }
+  FloatTensor tensor(const std::string& name, const std::vector<int64_t>& shape) const {
+    return store_.tensor(name, shape);
+  }
   bool contains(const std::string& name) const { return store_.contains(name); }
   LayerNorm norm(const std::string& prefix) const {
     return LayerNorm(store_.tensor(prefix + ".weight", {n_}), store_.tensor(prefix + ".bias", {n_}), eps_);
@@ -152,13 +155,13 @@ Seq2SeqModel::Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& con
   // often not stored); Marian without share_encoder_decoder_embeddings has one table per side.
   const bool own_encoder_table = !c.shared_embeddings || !w.contains("model.shared.weight");
   m.encoder_tokens =
-      w.get(own_encoder_table ? "model.encoder.embed_tokens.weight" : "model.shared.weight", {c.vocab_size, n});
-  if (!c.shared_embeddings) m.decoder_tokens = w.get("model.decoder.embed_tokens.weight", {c.decoder_vocab_size, n});
+      w.tensor(own_encoder_table ? "model.encoder.embed_tokens.weight" : "model.shared.weight", {c.vocab_size, n});
+  if (!c.shared_embeddings) m.decoder_tokens = w.tensor("model.decoder.embed_tokens.weight", {c.decoder_vocab_size, n});
   if (c.sinusoidal_positions) {
-    m.encoder_positions = sinusoidal_positions(c.max_positions, n);
+    m.encoder_positions = FloatTensor(sinusoidal_positions(c.max_positions, n));
   } else {
-    m.encoder_positions = w.get("model.encoder.embed_positions.weight", {c.max_positions + c.position_offset, n});
-    m.decoder_positions = w.get("model.decoder.embed_positions.weight", {c.max_positions + c.position_offset, n});
+    m.encoder_positions = w.tensor("model.encoder.embed_positions.weight", {c.max_positions + c.position_offset, n});
+    m.decoder_positions = w.tensor("model.decoder.embed_positions.weight", {c.max_positions + c.position_offset, n});
   }
   if (c.layernorm_embedding) {
     m.encoder_embedding_norm = w.norm("model.encoder.layernorm_embedding");
@@ -189,12 +192,15 @@ Seq2SeqModel::Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& con
     fail(ErrorKind::InvalidModel, dir.string() + ": config.json sets tie_word_embeddings false but the checkpoint "
                                                  "has no 'lm_head.weight'");
   const int64_t v = c.decoder_vocab_size;
-  std::vector<float> head = tied ? std::vector<float>(m.decoder_token_table(), m.decoder_token_table() + v * n)
-                                 : w.get("lm_head.weight", {v, n});
+  const FloatTensor head = !tied ? w.tensor("lm_head.weight", {v, n})
+                                 : m.decoder_tokens.empty() ? m.encoder_tokens : m.decoder_tokens;
   // final_logits_bias is a buffer transformers zero-fills when a checkpoint lacks it.
   std::vector<float> bias = w.contains("final_logits_bias") ? w.get("final_logits_bias", {1, v})
                                                             : std::vector<float>(static_cast<size_t>(v), 0.0f);
   m.lm_head = std::make_unique<Linear>(head, bias, n, v, Epilogue::Bias);
+  // The packed head is what runs: the table's pages leave resident memory, and embedding
+  // lookups page in only the rows of the tokens seen.
+  head.release_pages();
   weights_ = std::move(weights);
   ws_ = std::make_unique<Workspace>();
 }

@@ -28,8 +28,9 @@ struct Seq2SeqModel::DecoderLayer {
 };
 
 struct Seq2SeqModel::Weights {
-  std::vector<float> encoder_tokens, decoder_tokens;        // decoder_tokens empty: shared
-  std::vector<float> encoder_positions, decoder_positions;  // decoder_positions empty: shared
+  // Views into the model file (or converted once); decoder_tokens / decoder_positions empty: shared.
+  FloatTensor encoder_tokens, decoder_tokens;
+  FloatTensor encoder_positions, decoder_positions;
   LayerNorm encoder_embedding_norm, decoder_embedding_norm;  // BART's layernorm_embedding
   std::vector<packformer::EncoderLayer> encoder;  // post-LN, as BERT's (layers/encoder_layer.h)
   std::vector<DecoderLayer> decoder;
