@@ -83,14 +83,14 @@ inline Reference reference(const std::vector<double>& a, const std::vector<doubl
 }
 
 // Runs gemm(epilogue) for every epilogue and compares y with the reference: the pre-activation
-// value must be within pre_tolerance(scale) of the reference's, and an activation's output
+// value at output i must be within pre_tolerance(i, scale) of the reference's, and an activation's output
 // within 1.2 (its largest slope) times that plus the activations' own float error: 2e-6
 // relative + 2e-7 max(1, |x|) absolute, the bound justified in packed_gemm_test.cc.
 // Returns the largest error seen as a fraction of its tolerance.
 inline double check_epilogues(const std::string& where, const Reference& ref, const std::vector<float>& bias,
                               const std::vector<float>& residual, size_t outputs,
                               const std::function<void(const GemmEpilogue&, float*)>& gemm,
-                              const std::function<double(double scale)>& pre_tolerance) {
+                              const std::function<double(size_t at, double scale)>& pre_tolerance) {
   std::vector<float> y(outputs);
   double worst = 0.0;
   for (int e = 0; e < kEpilogues; ++e) {
@@ -100,7 +100,7 @@ inline double check_epilogues(const std::string& where, const Reference& ref, co
     int failures = 0;
     for (size_t i = 0; i < outputs && failures < 3; ++i) {
       const double pre = e == 1 ? ref.value_residual[i] : ref.value[i];
-      const double pre_tol = pre_tolerance(e == 1 ? ref.scale_residual[i] : ref.scale[i]);
+      const double pre_tol = pre_tolerance(i, e == 1 ? ref.scale_residual[i] : ref.scale[i]);
       const double expected = ep.activate ? activate_ref(ep.activation, pre) : pre;
       const double tol = ep.activate ? 1.2 * pre_tol + 2e-6 * std::fabs(expected) + 2e-7 * std::max(1.0, std::fabs(pre)) : pre_tol;
       const double error = std::fabs(y[i] - expected);
