@@ -1,5 +1,7 @@
 #include "backends/cpu/gemm_int8.h"
 
+#include <emmintrin.h>
+
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -33,14 +35,34 @@ inline int32_t quantize(float v, float inverse) {
   return static_cast<int32_t>(std::nearbyint(std::min(127.0f, std::max(-127.0f, v * inverse))));
 }
 
+// max |v|, or infinity when v holds an infinity or NaN. SSE2 (every x86-64): the plain loop's
+// reduction stays scalar.
 float max_abs(const float* v, int64_t n) {
-  float amax = 0.0f;
-  bool finite = true;
-  for (int64_t i = 0; i < n; ++i) {
-    amax = std::max(amax, std::fabs(v[i]));
+  const __m128 sign = _mm_set1_ps(-0.0f), zero = _mm_setzero_ps();
+  __m128 amax = zero, poison = zero;  // poison: sum of v * 0, NaN iff some v is not finite
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const __m128 x = _mm_loadu_ps(v + i);
+    amax = _mm_max_ps(amax, _mm_andnot_ps(sign, x));
+    poison = _mm_add_ps(poison, _mm_mul_ps(x, zero));
+  }
+  alignas(16) float lanes[4], poisons[4];
+  _mm_store_ps(lanes, amax);
+  _mm_store_ps(poisons, poison);
+  float out = std::max(std::max(lanes[0], lanes[1]), std::max(lanes[2], lanes[3]));
+  bool finite = !std::isnan(poisons[0] + poisons[1] + poisons[2] + poisons[3]);
+  for (; i < n; ++i) {
+    out = std::max(out, std::fabs(v[i]));
     finite &= std::isfinite(v[i]);
   }
-  return finite ? amax : INFINITY;
+  return finite ? out : INFINITY;
+}
+
+// Four values quantized (clamped, then rounded to nearest even by cvtps2dq under the default
+// rounding mode, as std::nearbyint) and narrowed to s16 (low 64 bits) and s8 (low 32 bits).
+inline __m128i quantize4(const float* v, __m128 inverse) {
+  const __m128 clamped = _mm_min_ps(_mm_set1_ps(127.0f), _mm_max_ps(_mm_set1_ps(-127.0f), _mm_mul_ps(_mm_loadu_ps(v), inverse)));
+  return _mm_cvtps_epi32(clamped);
 }
 
 int64_t group_of(Int8Layout layout) { return layout == Int8Layout::U8S8Quads ? 4 : 2; }
@@ -66,33 +88,46 @@ struct Int8Op {
     }
   }
 
-  // Rows past `rows` and k past kc are q = 0 (their weights are 0 past K anyway).
+  // Rows past `rows` and k past kc are q = 0 (their weights are 0 past K anyway). Four values
+  // at a time, the tail one by one.
   void pack_a(int64_t row0, int64_t rows, int64_t k0, int64_t kc, void* out) const {
     const int64_t mr = kernel->mr;
-    if (kernel->layout == Int8Layout::U8S8Quads) {
-      const int64_t kpad = round_up(kc, 4);
-      for (int64_t i0 = 0; i0 < rows; i0 += mr) {
-        uint8_t* panel = static_cast<uint8_t*>(out) + i0 * kpad;
-        const int64_t r = std::min(mr, rows - i0);
-        for (int64_t i = 0; i < mr; ++i) {
-          const float* src = i < r ? x + (row0 + i0 + i) * k + k0 : nullptr;
-          const float inverse = i < r ? t_row_inverse[i0 + i] : 0.0f;
-          for (int64_t kk = 0; kk < kpad; ++kk)
-            panel[(kk / 4 * mr + i) * 4 + kk % 4] = static_cast<uint8_t>((src != nullptr && kk < kc ? quantize(src[kk], inverse) : 0) + 128);
+    const bool quads = kernel->layout == Int8Layout::U8S8Quads;
+    const int64_t group = quads ? 4 : 2, kpad = round_up(kc, group), groups = kpad / group;
+    for (int64_t i0 = 0; i0 < rows; i0 += mr) {
+      const int64_t r = std::min(mr, rows - i0);
+      // Word g * mr + i holds row i's group g: four u8 (q + 128) or two s16 (q).
+      uint32_t* panel = static_cast<uint32_t*>(out) + i0 / mr * groups * mr;
+      for (int64_t i = 0; i < r; ++i) {
+        const float* src = x + (row0 + i0 + i) * k + k0;
+        const float inverse = t_row_inverse[i0 + i];
+        const __m128 inv4 = _mm_set1_ps(inverse);
+        int64_t kk = 0;
+        for (; kk + 4 <= kc; kk += 4) {
+          const __m128i q32 = quantize4(src + kk, inv4);
+          const __m128i q16 = _mm_packs_epi32(q32, q32);
+          if (quads) {
+            // s8 -> u8 + 128 is flipping the sign bit.
+            panel[kk / 4 * mr + i] = static_cast<uint32_t>(_mm_cvtsi128_si32(_mm_packs_epi16(q16, q16))) ^ 0x80808080u;
+          } else {
+            panel[kk / 2 * mr + i] = static_cast<uint32_t>(_mm_cvtsi128_si32(q16));
+            panel[(kk / 2 + 1) * mr + i] = static_cast<uint32_t>(_mm_cvtsi128_si32(_mm_srli_si128(q16, 4)));
+          }
+        }
+        if (kk < kpad) {  // the last, partial group(s): at most 3 values
+          int32_t q[4] = {0, 0, 0, 0};
+          for (int64_t t = 0; kk + t < kc; ++t) q[t] = quantize(src[kk + t], inverse);
+          for (int64_t g = kk / group; g < groups; ++g) {
+            const int32_t* v = q + (g * group - kk);
+            panel[g * mr + i] = quads ? (static_cast<uint32_t>(v[0] + 128) | static_cast<uint32_t>(v[1] + 128) << 8 |
+                                         static_cast<uint32_t>(v[2] + 128) << 16 | static_cast<uint32_t>(v[3] + 128) << 24)
+                                      : (static_cast<uint32_t>(v[0]) & 0xFFFFu) | static_cast<uint32_t>(v[1]) << 16;
+          }
         }
       }
-    } else {
-      const int64_t kpad = round_up(kc, 2);
-      for (int64_t i0 = 0; i0 < rows; i0 += mr) {
-        int16_t* panel = static_cast<int16_t*>(out) + i0 * kpad;
-        const int64_t r = std::min(mr, rows - i0);
-        for (int64_t i = 0; i < mr; ++i) {
-          const float* src = i < r ? x + (row0 + i0 + i) * k + k0 : nullptr;
-          const float inverse = i < r ? t_row_inverse[i0 + i] : 0.0f;
-          for (int64_t kk = 0; kk < kpad; ++kk)
-            panel[(kk / 2 * mr + i) * 2 + kk % 2] = static_cast<int16_t>(src != nullptr && kk < kc ? quantize(src[kk], inverse) : 0);
-        }
-      }
+      const uint32_t zero_word = quads ? 0x80808080u : 0u;  // q = 0
+      for (int64_t i = r; i < mr; ++i)
+        for (int64_t g = 0; g < groups; ++g) panel[g * mr + i] = zero_word;
     }
   }
 
