@@ -1,5 +1,7 @@
 #include "backends/cpu/gemm_bf16.h"
 
+#include <smmintrin.h>
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -16,6 +18,18 @@ using gemm_blocking::round_up;
 
 uint16_t to_bf16(float v) { return float_to_bfloat16(v); }
 uint16_t to_bf16(uint16_t v) { return v; }
+
+// float_to_bfloat16 of four values, each in the upper half of its lane (the lower half 0):
+// rounding to nearest even, NaN kept a quiet NaN. SSE4.1, the library's baseline.
+inline __m128i to_bf16_high4(const float* v) {
+  const __m128 x = _mm_loadu_ps(v);
+  const __m128i bits = _mm_castps_si128(x);
+  const __m128i odd = _mm_and_si128(_mm_srli_epi32(bits, 16), _mm_set1_epi32(1));
+  const __m128i rounded = _mm_add_epi32(bits, _mm_add_epi32(_mm_set1_epi32(0x7FFF), odd));
+  const __m128i nan = _mm_or_si128(bits, _mm_set1_epi32(0x400000));
+  const __m128i chosen = _mm_blendv_epi8(rounded, nan, _mm_castps_si128(_mm_cmpunord_ps(x, x)));
+  return _mm_and_si128(chosen, _mm_set1_epi32(static_cast<int>(0xFFFF0000u)));
+}
 
 // Row `rows` x [k0, k0 + kc) of x, rounded to bf16, into the micro-panels the kernel reads.
 struct Bf16Op {
@@ -37,7 +51,14 @@ struct Bf16Op {
         uint32_t* panel = static_cast<uint32_t*>(out) + i0 / mr * (kp * mr);
         for (int64_t i = 0; i < r; ++i) {
           const float* src = x + (row0 + i0 + i) * k + k0;
-          for (int64_t q = 0; q < kc / 2; ++q)
+          int64_t q = 0;
+          for (; 2 * q + 4 <= kc; q += 2) {  // two pairs: four bf16 packed into two words
+            const __m128i high = to_bf16_high4(src + 2 * q);
+            const __m128i packed = _mm_packus_epi32(_mm_srli_epi32(high, 16), _mm_srli_epi32(high, 16));
+            panel[q * mr + i] = static_cast<uint32_t>(_mm_cvtsi128_si32(packed));
+            panel[(q + 1) * mr + i] = static_cast<uint32_t>(_mm_cvtsi128_si32(_mm_srli_si128(packed, 4)));
+          }
+          for (; q < kc / 2; ++q)
             panel[q * mr + i] = to_bf16(src[2 * q]) | static_cast<uint32_t>(to_bf16(src[2 * q + 1])) << 16;
           if (kc % 2 != 0) panel[kc / 2 * mr + i] = to_bf16(src[kc - 1]);  // odd K: the pair's second is 0
         }
@@ -47,7 +68,13 @@ struct Bf16Op {
         float* panel = static_cast<float*>(out) + i0 / mr * (2 * kp * mr);
         for (int64_t i = 0; i < r; ++i) {
           const float* src = x + (row0 + i0 + i) * k + k0;
-          for (int64_t kk = 0; kk < kc; ++kk) panel[kk * mr + i] = bfloat16_to_float(to_bf16(src[kk]));
+          int64_t kk = 0;
+          for (; kk + 4 <= kc; kk += 4) {
+            alignas(16) float widened[4];
+            _mm_store_si128(reinterpret_cast<__m128i*>(widened), to_bf16_high4(src + kk));
+            for (int64_t t = 0; t < 4; ++t) panel[(kk + t) * mr + i] = widened[t];
+          }
+          for (; kk < kc; ++kk) panel[kk * mr + i] = bfloat16_to_float(to_bf16(src[kk]));
           if (kc % 2 != 0) panel[kc * mr + i] = 0.0f;
         }
         for (int64_t i = r; i < mr; ++i)

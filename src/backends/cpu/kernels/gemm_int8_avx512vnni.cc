@@ -19,13 +19,16 @@ constexpr int64_t kL2PrefetchSteps = 64;
 template <int R>
 struct Int8Tile {
   static void run(const MicroTileInt8& t) {
-    __m512i acc0[R], acc1[R];
+    constexpr int S = independent_sums(R);
+    __m512i acc0[S][R], acc1[S][R];
+#pragma GCC unroll 16
+    for (int s = 0; s < S; ++s)
 #pragma GCC unroll 8
-    for (int i = 0; i < R; ++i) acc0[i] = acc1[i] = _mm512_setzero_si512();
+      for (int i = 0; i < R; ++i) acc0[s][i] = acc1[s][i] = _mm512_setzero_si512();
     const int32_t* a = static_cast<const int32_t*>(t.a);  // one word = row i's four u8
     const int8_t* b = static_cast<const int8_t*>(t.b);
-#pragma GCC unroll 4
-    for (int64_t g = 0; g < t.groups; ++g) {
+    // One group of four k into the sums of set s.
+    const auto step = [&](int s) __attribute__((always_inline)) {
       _mm_prefetch(reinterpret_cast<const char*>(b) + kPrefetchSteps * 128, _MM_HINT_T0);
       _mm_prefetch(reinterpret_cast<const char*>(b) + kPrefetchSteps * 128 + 64, _MM_HINT_T0);
       _mm_prefetch(reinterpret_cast<const char*>(b) + kL2PrefetchSteps * 128, _MM_HINT_T1);
@@ -34,16 +37,27 @@ struct Int8Tile {
 #pragma GCC unroll 8
       for (int i = 0; i < R; ++i) {
         const __m512i ai = _mm512_set1_epi32(a[i]);
-        acc0[i] = _mm512_dpbusd_epi32(acc0[i], ai, w0);
-        acc1[i] = _mm512_dpbusd_epi32(acc1[i], ai, w1);
+        acc0[s][i] = _mm512_dpbusd_epi32(acc0[s][i], ai, w0);
+        acc1[s][i] = _mm512_dpbusd_epi32(acc1[s][i], ai, w1);
       }
       a += kLowpMR;
       b += 4 * kLowpNR;
-    }
+    };
+    int64_t g = 0;
+#pragma GCC unroll 2
+    for (; g + S <= t.groups; g += S)
+#pragma GCC unroll 16
+      for (int s = 0; s < S; ++s) step(s);
+    for (; g < t.groups; ++g) step(0);
+#pragma GCC unroll 16
+    for (int s = 1; s < S; ++s)
+#pragma GCC unroll 8
+      for (int i = 0; i < R; ++i)
+        acc0[0][i] = _mm512_add_epi32(acc0[0][i], acc0[s][i]), acc1[0][i] = _mm512_add_epi32(acc1[0][i], acc1[s][i]);
     __m512 bias0, bias1;
     load_bias(t.bias, t.cols, bias0, bias1);
 #pragma GCC unroll 8
-    for (int i = 0; i < R; ++i) finish_int8_row(t, i, acc0[i], acc1[i], bias0, bias1);
+    for (int i = 0; i < R; ++i) finish_int8_row(t, i, acc0[0][i], acc1[0][i], bias0, bias1);
   }
 };
 

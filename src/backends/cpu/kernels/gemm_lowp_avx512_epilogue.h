@@ -60,6 +60,11 @@ inline void finish_int8_row(const MicroTileInt8& t, int64_t i, __m512i s0, __m51
   _mm512_mask_storeu_ps(c + 16, m1, v1);
 }
 
+// Independent sets of accumulators for an R-row tile: with few rows, the two multiply-adds per
+// row and k step would each wait on the previous one's latency (4-6 cycles); alternating k
+// steps between sets keeps the pipes busy. At most 16 accumulators in all.
+constexpr int independent_sums(int rows) { return rows <= 2 ? 4 : rows <= 4 ? 2 : 1; }
+
 // Calls body<R>() for R = rows (1..kLowpMR): row counts are template parameters so M tails do
 // no wasted work.
 template <template <int> class Body, typename Tile>
