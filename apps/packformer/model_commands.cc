@@ -140,7 +140,7 @@ void run_task(Task task, const ModelOptions& o) {
   const int threads = checked_threads(o.threads);
   if (o.format == "npy" && is_stdout(o.output) && ::isatty(STDOUT_FILENO))
     fail(ErrorKind::InvalidInput, "--format npy writes binary data: give --output FILE or redirect stdout");
-  const auto encoder = Encoder::load(o.model, o.device.apply_to(o.paths.encoder_options(threads, /*load_tokenizer=*/!o.ids)));
+  const auto encoder = o.device.load(o.model, o.paths.encoder_options(threads, /*load_tokenizer=*/!o.ids));
   const ModelInfo& info = encoder->info();
   if (task == Task::Classify && info.num_labels == 0)
     fail(ErrorKind::InvalidInput, o.model + ": the model has no sequence-classification head "

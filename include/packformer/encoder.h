@@ -77,8 +77,10 @@ struct EncoderOptions {
   // Where the fast path runs: "cpu", "cuda" or "cuda:N" (weights are uploaded at load). The
   // slow path (the reference) and the heads always run on the CPU.
   std::string device = "cpu";
-  // Compute dtype of the fast path: "fp32", or on CUDA also "fp16" / "bf16" (weights are
-  // converted once at load; LayerNorm, softmax and accumulation stay fp32).
+  // Precision of the fast path's matrix products, weights converted once at load: "fp32";
+  // "bf16" (CPU and CUDA); "int8" on the CPU (weights per output channel, activations per row
+  // at run time, int32 sums); "fp16" on CUDA. Embeddings, LayerNorm, softmax, attention,
+  // accumulation and the heads stay fp32. The slow path (the reference) is always fp32.
   std::string dtype = "fp32";
   // Most bytes one run() may allocate for a batch's activations and outputs (weights not
   // counted). Checked before allocating: a batch over it fails with ErrorKind::OutOfMemory.

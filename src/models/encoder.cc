@@ -57,9 +57,7 @@ std::unique_ptr<Encoder> Encoder::load(const std::filesystem::path& dir, const E
   // Options are checked before the (possibly large) model is read.
   const Device device = parse_device(options.device);
   const Precision dtype = parse_precision(options.dtype);
-  if (device.kind == DeviceKind::Cpu && dtype != Precision::F32)
-    fail(ErrorKind::InvalidInput, std::string("dtype ") + precision_name(dtype) +
-                                      " needs a CUDA device (--device cuda): the CPU paths compute in fp32");
+  check_precision_on(dtype, device.kind);
   if (device.kind == DeviceKind::Cuda) {
     std::string reason;
     const int count = cuda_device_count(&reason);
@@ -75,14 +73,17 @@ std::unique_ptr<Encoder> Encoder::load(const std::filesystem::path& dir, const E
   core->info = describe(core->model);
   core->memory_limit = options.max_memory_bytes > 0 ? options.max_memory_bytes : default_memory_limit();
   if (device.kind == DeviceKind::Cuda) core->device = make_cuda_encoder(core->model, device.index, dtype);
-  else core->fast = std::make_unique<FastEncoder>(core->model);
+  else core->fast = std::make_unique<FastEncoder>(core->model, dtype);
   if (options.load_tokenizer && Tokenizer::find_in_model_dir(dir)) core->tokenizer = Tokenizer::from_model_dir(dir);
   return std::unique_ptr<Encoder>(new Encoder(std::move(core)));
 }
 
 const ModelInfo& Encoder::info() const { return core_->info; }
 std::string Encoder::device_description() const {
-  return core_->device ? core_->device->description() : std::string("cpu, fp32");
+  if (core_->device) return core_->device->description();
+  const Precision dtype = core_->fast->dtype();
+  return std::string("cpu, ") + precision_name(dtype) +
+         (cpu_has_fast(dtype) ? "" : " (this CPU lacks its fast instructions: slower than it could be)");
 }
 const Tokenizer* Encoder::tokenizer() const { return core_->tokenizer.get(); }
 uint64_t Encoder::memory_limit() const { return core_->memory_limit; }
