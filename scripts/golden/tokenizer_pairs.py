@@ -25,7 +25,8 @@ import sys
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DATA = os.path.join(REPO, "tests", "data", "tokenizer")
-JSON_TOKENIZERS = ("minilm", "bpe", "unigram", "wordpiece", "llama", "gpt4", "metaspace")
+JSON_TOKENIZERS = ("minilm", "bpe", "unigram", "wordpiece", "llama", "gpt4", "metaspace", "llama3", "qwen2", "mistral",
+                   "t5")
 NO_SPECIAL_PAIRS = 300
 # Small lengths, so that both texts are cut in most pairs, ties and odd budgets included; all
 # at least the 4 special tokens a RoBERTa pair gets.
