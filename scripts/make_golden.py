@@ -18,6 +18,8 @@
               tests/data/golden/{tiny-marian,tiny-bart}.tokenize.json: texts and the folders'
               AutoTokenizer ids (scripts/golden/seq2seq_tokenizer.py; needs no torch)
   generation  tests/data/models/tiny-gpt2 and generate() goldens  (scripts/golden/generation.py)
+  llama       tiny llama, mistral, qwen2 and qwen3 models, their logits and generate() goldens,
+              and the RoPE inverse frequencies of each rope type   (scripts/golden/llama.py)
 
 The versions are pinned (goldens must be reproducible). Create the environment with:
 
@@ -44,7 +46,7 @@ PINNED = {
     "safetensors": "0.8.0",
 }
 SEED = 0
-COMMANDS = ("models", "distilbert", "minilm", "tokenizers", "seq2seq", "seq2seq-tokenizer", "generation", "all")
+COMMANDS = ("models", "distilbert", "minilm", "tokenizers", "seq2seq", "seq2seq-tokenizer", "generation", "llama", "all")
 # Commands that run no model: torch and sentence-transformers are neither checked nor imported.
 TOKENIZER_ONLY = ("tokenizers", "seq2seq-tokenizer")
 MODEL_PACKAGES = ("torch", "sentence_transformers")
@@ -124,6 +126,9 @@ def main(argv: list[str]) -> int:
     if cmd in ("generation", "all"):
         from golden import generation
         generation.make_generation()
+    if cmd in ("llama", "all"):
+        from golden import llama
+        llama.make_llama()
     return 0
 
 
