@@ -12,20 +12,20 @@ namespace {
 
 constexpr const char* kSupportedTypes = "default, linear, dynamic, llama3, yarn";
 
-// The fields of config.json's rope section, each error naming "section.key".
+// The fields of one JSON object of config.json (the rope section, or the top level), each
+// error naming the field as "section.key". A null object has no fields.
 class RopeSection {
  public:
-  RopeSection(const JsonFile& json, std::string section) : json_(json), section_(std::move(section)) {
-    if (!section_.empty() && !json_.root()[section_].is_object())
+  RopeSection(const JsonFile& json, const nlohmann::json* object, std::string section)
+      : json_(json), object_(object), section_(std::move(section)) {
+    if (object_ && !object_->is_object())
       json_.invalid(section_, "expected an object (the rope type and its parameters)");
   }
-  bool has(const std::string& key) const {
-    return !section_.empty() && object().contains(key) && !object()[key].is_null();
-  }
+  bool has(const std::string& key) const { return object_ && object_->contains(key) && !(*object_)[key].is_null(); }
   double number(const std::string& key, double fallback) const {
     if (!has(key)) return fallback;
-    if (!object()[key].is_number()) json_.invalid(name(key), "expected a number");
-    const double v = object()[key].get<double>();
+    if (!(*object_)[key].is_number()) json_.invalid(name(key), "expected a number");
+    const double v = (*object_)[key].get<double>();
     if (!std::isfinite(v)) json_.invalid(name(key), "expected a finite number");
     return v;
   }
@@ -38,20 +38,24 @@ class RopeSection {
     if (!has(key)) json_.invalid(name(key), "missing (rope type '" + type + "' needs it)");
     return positive(key, 0.0);
   }
+  bool boolean(const std::string& key, bool fallback) const {
+    if (!has(key)) return fallback;
+    if (!(*object_)[key].is_boolean()) json_.invalid(name(key), "expected true or false");
+    return (*object_)[key].get<bool>();
+  }
   std::string type() const {
     for (const char* key : {"rope_type", "type"})
       if (has(key)) {
-        if (!object()[key].is_string()) json_.invalid(name(key), "expected a string");
-        return object()[key].get<std::string>();
+        if (!(*object_)[key].is_string()) json_.invalid(name(key), "expected a string");
+        return (*object_)[key].get<std::string>();
       }
     return "default";
   }
   std::string name(const std::string& key) const { return section_.empty() ? key : section_ + "." + key; }
-  const JsonFile& json() const { return json_; }
 
  private:
-  const nlohmann::json& object() const { return json_.root()[section_]; }
   const JsonFile& json_;
+  const nlohmann::json* object_;
   std::string section_;
 };
 
@@ -119,7 +123,8 @@ RopeParameters parse_rope_parameters(const JsonFile& json) {
   const std::string section = json.has("rope_parameters") ? "rope_parameters"
                               : json.has("rope_scaling")  ? "rope_scaling"
                                                           : "";
-  const RopeSection top(json, ""), rope(json, section);
+  const RopeSection top(json, &json.root(), "");
+  const RopeSection rope(json, section.empty() ? nullptr : &json.root()[section], section);
   RopeParameters r;
   r.theta = rope.positive("rope_theta", top.positive("rope_theta", 10000.0));
   const double partial = rope.number("partial_rotary_factor", top.number("partial_rotary_factor", 1.0));
@@ -154,10 +159,7 @@ RopeParameters parse_rope_parameters(const JsonFile& json) {
     if (r.beta_slow == 0.0) r.beta_slow = 1.0;
     if (!(r.beta_fast > 0.0) || !(r.beta_slow > 0.0))
       json.invalid(rope.name("beta_fast"), "beta_fast and beta_slow must be positive");
-    if (rope.has("truncate")) {
-      if (!json.root()[section]["truncate"].is_boolean()) json.invalid(rope.name("truncate"), "expected true or false");
-      r.truncate = json.root()[section]["truncate"].get<bool>();
-    }
+    r.truncate = rope.boolean("truncate", true);
   } else {
     fail(ErrorKind::Unsupported, json.path().string() + ": field '" + type_field + "': rope type '" + r.type +
                                      "' is not supported (supported: " + kSupportedTypes + ")");
