@@ -27,6 +27,8 @@
               tests/data/golden/{tiny-marian,tiny-bart}.tokenize.json: texts and the folders'
               AutoTokenizer ids (scripts/golden/seq2seq_tokenizer.py; needs no torch)
   generation  tests/data/models/tiny-gpt2 and generate() goldens  (scripts/golden/generation.py)
+  llama       tiny llama, mistral, qwen2 and qwen3 models, their logits and generate() goldens,
+              and the RoPE inverse frequencies of each rope type   (scripts/golden/llama.py)
 
 The versions are pinned (goldens must be reproducible). Create the environment with:
 
@@ -54,7 +56,7 @@ PINNED = {
 }
 SEED = 0
 COMMANDS = ("models", "distilbert", "minilm", "tokenizers", "decoder-tokenizers", "pairs", "classify-pairs", "seq2seq",
-            "seq2seq-tokenizer", "generation", "all")
+            "seq2seq-tokenizer", "generation", "llama", "all")
 # Commands that run no model: torch and sentence-transformers are neither checked nor imported.
 TOKENIZER_ONLY = ("tokenizers", "decoder-tokenizers", "pairs", "seq2seq-tokenizer")
 MODEL_PACKAGES = ("torch", "sentence_transformers")
@@ -143,6 +145,9 @@ def main(argv: list[str]) -> int:
     if cmd in ("generation", "all"):
         from golden import generation
         generation.make_generation()
+    if cmd in ("llama", "all"):
+        from golden import llama
+        llama.make_llama()
     return 0
 
 
