@@ -2,7 +2,7 @@
 """Generate packformer's golden references (run by hand, never in CI).
 
     scripts/make_golden.py [models|distilbert|minilm|tokenizers|decoder-tokenizers|pairs|classify-pairs|
-                            seq2seq|seq2seq-tokenizer|generation|all]
+                            seq2seq|seq2seq-tokenizer|generation|llama|all]
                            (default: all)
 
   models      tiny seeded random-weight models in tests/data/models/ and their goldens
