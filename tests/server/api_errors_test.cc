@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 
 #include "server_test_util.h"
+#include "packformer/error.h"
 
 namespace packformer::test {
 namespace {

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "server_test_util.h"
+#include "packformer/tokenizer.h"
 
 namespace packformer::test {
 namespace {
