@@ -1,6 +1,7 @@
 #include "http_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cstdio>
@@ -59,6 +60,12 @@ HttpServer::HttpServer(Router& router, ServerContext& context)
   http.set_keep_alive_max_count(100000);
   http.set_keep_alive_timeout(o.keep_alive_seconds);
   http.set_tcp_nodelay(true);
+  // httplib listens with a backlog of 5: a burst of new connections (64 clients at once) would
+  // be reset. Its socket is kept here so that bind() can listen again with the system's maximum.
+  http.set_socket_options([this](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listen_socket_ = sock;
+  });
 
   const auto handler = [this](const httplib::Request& req, httplib::Response& res) {
     to_http(router_.handle(to_api(req)), res, context_);
@@ -114,6 +121,7 @@ int HttpServer::bind(const std::string& host, int port) {
     fail(ErrorKind::InvalidInput, "cannot listen on " + host + ":" + std::to_string(port) +
                                       " (--host/--port: the port is in use, or the host is not an address of this "
                                       "machine)");
+  if (listen_socket_ >= 0) ::listen(listen_socket_, SOMAXCONN);  // Linux: a larger backlog, same socket
   return bound;
 }
 

@@ -38,6 +38,7 @@ class HttpServer {
   Router& router_;
   ServerContext& context_;
   std::unique_ptr<httplib::Server> http_;
+  int listen_socket_ = -1;
   std::atomic<bool> stop_requested_{false}, stopped_{false}, finished_{false};
   std::mutex stop_mutex_;
 };
