@@ -14,6 +14,8 @@ Embeddings must have cosine >= 0.99999 with the CLI's (`packformer embed`), labe
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import math
 import os
 import shutil
@@ -174,6 +176,43 @@ def test_classifier(args) -> None:
             check(server.stop() == 0, "classifier server: exit 0")
 
 
+def test_generator(args) -> None:
+    model = os.path.join(args.data, "models", "tiny-gpt2")
+    prompts = ["Hello world", "The cat sat on"]
+    reference = cli_json_lines(args.cli, "generate", model, prompts, "--max-new-tokens", "8")
+    with Server(args.cli, model, "--threads", "2", "--sessions", "2") as server:
+        for prompt, expected in zip(prompts, reference):
+            status, value, _ = server.request("POST", "/generate", {"inputs": prompt, "parameters": {"max_new_tokens": 8}})
+            check(status == 200 and value["generated_text"] == expected, f"/generate {prompt!r}: {value} != CLI {expected!r}")
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+            connection.request("POST", "/generate_stream", body=json.dumps({"inputs": prompt, "parameters": {"max_new_tokens": 8}}))
+            response = connection.getresponse()
+            check(response.getheader("Content-Type", "").startswith("text/event-stream"), "/generate_stream is SSE")
+            events = [json.loads(line[5:]) for line in response.read().decode().splitlines() if line.startswith("data:")]
+            connection.close()
+            generated = events[-1]["details"]["generated_tokens"] if events else -1
+            check(len(events) == generated + 1 and (generated == 8 or events[-1]["details"]["finish_reason"] == "eos_token"),
+                  f"/generate_stream: one event per token and a last one: {events[-1:]}")
+            deltas = "".join(e["token"]["text"] for e in events[:-1])
+            check(events[-1]["generated_text"] == expected and expected.startswith(deltas),
+                  f"/generate_stream {prompt!r}: {events[-1]['generated_text']!r} / {deltas!r} != CLI {expected!r}")
+
+        import openai
+
+        client = openai.OpenAI(base_url=server.url + "/v1", api_key="unused", max_retries=0, timeout=60)
+        completion = client.completions.create(model="tiny-gpt2", prompt=prompts[0], max_tokens=8)
+        check(completion.choices[0].text == reference[0], f"openai completions: {completion.choices[0].text!r}")
+        check(completion.usage.completion_tokens == 8, f"openai usage: {completion.usage}")
+        streamed = "".join(c.choices[0].text for c in
+                           client.completions.create(model="tiny-gpt2", prompt=prompts[0], max_tokens=8, stream=True))
+        check(streamed == reference[0], f"openai completions stream: {streamed!r} != {reference[0]!r}")
+        check_error(server, "POST", "/generate", {"inputs": "a", "parameters": {"max_new_tokens": 0}}, 422, "Validation")
+        check_error(server, "POST", "/generate", {"inputs": "a", "parameters": {"max_new_tokens": 1000}}, 422, "Validation")
+        check_error(server, "POST", "/embed", {"inputs": "a"}, 424, "Backend")
+        print(f"generation: {len(prompts)} prompts equal `packformer generate`, streamed and not, TGI and OpenAI")
+        check(server.stop() == 0, "generator server: exit 0")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cli", required=True)
@@ -189,6 +228,7 @@ def main() -> int:
     test_embedding_server(args, texts)
     test_api_key(args)
     test_classifier(args)
+    test_generator(args)
     if failures:
         print(f"{len(failures)} failures", file=sys.stderr)
         return 1

@@ -38,7 +38,12 @@ void to_http(ApiResponse api, httplib::Response& res, ServerContext& context) {
         const ChunkWriter write = [&sink](std::string_view chunk) {
           return sink.is_writable() && sink.write(chunk.data(), chunk.size());
         };
-        (*stream)(write);
+        // The status (200) is sent already: a failure mid-stream ends it with an error event.
+        try {
+          (*stream)(write);
+        } catch (const std::exception& e) {
+          write("data:" + error_response(424, "Backend", e.what()).body + "\n\n");
+        }
         sink.done();
         return true;
       },
