@@ -20,6 +20,7 @@ import math
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 
@@ -138,6 +139,11 @@ def test_api_key(args) -> None:
         client = openai.OpenAI(base_url=server.url + "/v1", api_key="s3cret", max_retries=0, timeout=60)
         check(len(client.embeddings.create(model="m", input="a").data) == 1, "openai with the key")
         check(server.request("GET", "/health")[0] == 200, "/health needs no key")
+        # A second server on the same port fails at start (no silent port sharing).
+        second = subprocess.run([args.cli, "serve", "--model", args.model, "--port", str(server.port)],
+                                capture_output=True, text=True, timeout=60)
+        check(second.returncode == 1 and f"cannot listen on 127.0.0.1:{server.port}" in second.stderr,
+              f"a second server on a port in use: exit {second.returncode}, {second.stderr.strip()}")
         check(server.stop() == 0, "exit 0")
 
 

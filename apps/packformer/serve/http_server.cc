@@ -67,8 +67,11 @@ HttpServer::HttpServer(Router& router, ServerContext& context)
   http.set_tcp_nodelay(true);
   // httplib listens with a backlog of 5: a burst of new connections (64 clients at once) would
   // be reset. Its socket is kept here so that bind() can listen again with the system's maximum.
+  // Only SO_REUSEADDR: httplib's default also sets SO_REUSEPORT, with which a second server
+  // would bind a port already in use (and share its connections) instead of failing.
   http.set_socket_options([this](socket_t sock) {
-    httplib::default_socket_options(sock);
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     listen_socket_ = sock;
   });
 
