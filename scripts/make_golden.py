@@ -2,7 +2,7 @@
 """Generate packformer's golden references (run by hand, never in CI).
 
     scripts/make_golden.py [models|distilbert|minilm|tokenizers|decoder-tokenizers|pairs|classify-pairs|
-                            seq2seq|seq2seq-tokenizer|generation|llama|all]
+                            seq2seq|seq2seq-tokenizer|generation|llama|rerank|all]
                            (default: all)
 
   models      tiny seeded random-weight models in tests/data/models/ and their goldens
@@ -21,6 +21,8 @@
   classify-pairs
               tiny-bert-cls's tokenizer and tests/data/golden/tiny-bert-cls.pairs.json: its
               logits on text pairs (scripts/golden/tokenizer_pairs.py)
+  rerank      tests/data/models/tiny-bert-rerank (tiny-bert-cls with a one-label head, what TEI
+              calls a re-ranker) and its pair logits (scripts/golden/reranker.py)
   seq2seq     tiny Marian and BART models, forward and `generate` goldens (scripts/golden/seq2seq.py),
               then seq2seq-tokenizer
   seq2seq-tokenizer
@@ -56,7 +58,7 @@ PINNED = {
 }
 SEED = 0
 COMMANDS = ("models", "distilbert", "minilm", "tokenizers", "decoder-tokenizers", "pairs", "classify-pairs", "seq2seq",
-            "seq2seq-tokenizer", "generation", "llama", "all")
+            "seq2seq-tokenizer", "generation", "llama", "rerank", "all")
 # Commands that run no model: torch and sentence-transformers are neither checked nor imported.
 TOKENIZER_ONLY = ("tokenizers", "decoder-tokenizers", "pairs", "seq2seq-tokenizer")
 MODEL_PACKAGES = ("torch", "sentence_transformers")
@@ -136,6 +138,9 @@ def main(argv: list[str]) -> int:
     if cmd in ("classify-pairs", "all"):
         from golden import tokenizer_pairs
         tokenizer_pairs.make_classify_golden()
+    if cmd in ("rerank", "all"):
+        from golden import reranker
+        reranker.make_rerank_golden()
     if cmd in ("seq2seq", "all"):
         from golden import seq2seq
         seq2seq.make_seq2seq()

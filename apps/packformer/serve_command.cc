@@ -88,8 +88,10 @@ void run_serve(const ServeOptions& o) {
   serve::HttpServer server(router, context);
   const int port = server.bind(o.host, static_cast<int>(o.port));
   std::fprintf(stderr, "packformer serve: %s (%s) listening on http://%s:%d\n", context.model_id.c_str(),
-               encoder ? (encoder->kind() == serve::EncoderService::Kind::Embedding ? "embedding" : "classifier")
-                       : "generator",
+               !encoder                                                   ? "generator"
+               : encoder->kind() == serve::EncoderService::Kind::Embedding ? "embedding"
+               : encoder->is_reranker()                                    ? "reranker"
+                                                                           : "classifier",
                o.host.c_str(), port);
   std::fflush(stderr);
 

@@ -5,10 +5,12 @@
 - the `openai` package: client.embeddings.create (its default base64 and float);
 - huggingface_hub's InferenceClient.feature_extraction (POST /);
 - plain HTTP for every route: /embed, /, /v1/embeddings, /tokenize, /decode, /predict (a
-  tiny classifier), /health, /info, /metrics, and each error status;
+  tiny classifier), /rerank and /predict pairs (a tiny one-label cross-encoder), /health,
+  /info, /metrics, and each error status;
 - SIGTERM: the server exits 0.
 Embeddings must have cosine >= 0.99999 with the CLI's (`packformer embed`), labels must equal
-`packformer classify`'s, token ids `packformer tokenize`'s. Loopback only; bounded in time.
+`packformer classify`'s, /rerank's order and scores `packformer classify --pairs`'s, token
+ids `packformer tokenize`'s. Loopback only; bounded in time.
 """
 
 from __future__ import annotations
@@ -178,8 +180,38 @@ def test_classifier(args) -> None:
             status, single, _ = server.request("POST", "/", {"inputs": texts[0], "raw_scores": True})
             check(status == 200 and single[0]["score"] == max(reference[0]["logits"]) or
                   abs(single[0]["score"] - max(reference[0]["logits"])) < 1e-5, f"POST / raw scores: {single}")
+            check_error(server, "POST", "/rerank", {"query": "a", "texts": ["b"]}, 424, "Backend")  # 3 labels
             print(f"/predict: {len(texts)} labels equal the CLI's")
             check(server.stop() == 0, "classifier server: exit 0")
+
+
+def test_reranker(args) -> None:
+    """/rerank and /predict pairs on tiny-bert-rerank (one label) against `classify --pairs`."""
+    model = os.path.join(args.data, "models", "tiny-bert-rerank")
+    query = "What is the capital of the country?"
+    texts = ["The city is big and old, with many people.", "a dog", "it is fast!", "hello world",
+             "they were playing in the city with their child and their dog", "no"]
+    reference = cli_json_lines(args.cli, "classify", model, [f"{query}\t{t}" for t in texts], "--pairs")
+    logits = [ref["logits"][0] for ref in reference]
+    order = sorted(range(len(texts)), key=lambda i: -logits[i])
+    with Server(args.cli, model, "--threads", "2") as server:
+        status, ranks, _ = server.request("POST", "/rerank", {"query": query, "texts": texts, "return_text": True})
+        check(status == 200 and [r["index"] for r in ranks] == order,
+              f"/rerank order {[r.get('index') for r in ranks] if status == 200 else ranks} != classify --pairs {order}")
+        for r in ranks if status == 200 else []:
+            expected = 1 / (1 + math.exp(-logits[r["index"]]))
+            check(abs(r["score"] - expected) < 1e-6, f"/rerank texts[{r['index']}]: {r['score']} != sigmoid {expected}")
+            check(r["text"] == texts[r["index"]], f"/rerank return_text: {r['text']!r}")
+        status, raw, _ = server.request("POST", "/rerank", {"query": query, "texts": texts, "raw_scores": True})
+        check(status == 200 and all(abs(r["score"] - logits[r["index"]]) < 1e-6 and "text" not in r for r in raw),
+              f"/rerank raw_scores: {raw} != classify --pairs {logits}")
+        status, predicted, _ = server.request("POST", "/predict", {"inputs": [[query, t] for t in texts], "raw_scores": True})
+        check(status == 200 and all(abs(p[0]["score"] - v) < 1e-6 for p, v in zip(predicted, logits)),
+              f"/predict pairs: {predicted} != classify --pairs {logits}")
+        check_error(server, "POST", "/rerank", {"query": query, "texts": []}, 422, "Validation")
+        check_error(server, "POST", "/rerank", {"query": query, "texts": ["a"] * 33}, 413, "Validation")
+        print(f"/rerank: {len(texts)} texts ranked as `classify --pairs` ranks them")
+        check(server.stop() == 0, "reranker server: exit 0")
 
 
 def test_generator(args) -> None:
@@ -234,6 +266,7 @@ def main() -> int:
     test_embedding_server(args, texts)
     test_api_key(args)
     test_classifier(args)
+    test_reranker(args)
     test_generator(args)
     if failures:
         print(f"{len(failures)} failures", file=sys.stderr)

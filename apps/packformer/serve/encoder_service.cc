@@ -81,48 +81,78 @@ EncoderService::EncoderService(std::unique_ptr<Encoder> encoder, const ServeOpti
 
 EncoderService::~EncoderService() = default;
 
-std::vector<std::vector<int32_t>> EncoderService::prepare(const std::vector<TextOrIds>& inputs, bool truncate) const {
+std::vector<int32_t> EncoderService::checked_ids(const TextOrIds& input, const std::string& name, bool truncate) const {
   const ModelInfo& info = encoder_->info();
+  std::vector<int32_t> ids = input.ids;
+  if (ids.empty()) validation_error(name + " has no token ids");
+  for (int32_t id : ids)
+    if (id >= info.vocab_size)
+      validation_error(name + " holds the token id " + std::to_string(id) + ", outside the vocabulary [0, " +
+                       std::to_string(info.vocab_size) + ")");
+  if (static_cast<int64_t>(ids.size()) > max_input_length_) {
+    if (!truncate)
+      validation_error(name + " has " + std::to_string(ids.size()) + " tokens, more than the maximum input (" +
+                       std::to_string(max_input_length_) + " tokens); send `truncate: true` to cut it");
+    ids.resize(static_cast<size_t>(max_input_length_));
+  }
+  return ids;
+}
+
+// As Encoder::tokenize_pairs (what `classify --pairs` runs): the tokenizer's pair form with its
+// type ids, cut longest_first to the maximum.
+EncoderService::Sequence EncoderService::tokenized_pair(const TextOrIds& input, const std::string& name,
+                                                        bool truncate) const {
+  // As TEI: a pair is empty only when both texts are (HF encodes an empty half as no tokens).
+  if (input.text.empty() && input.second.empty()) validation_error(name + " is a pair of empty strings");
+  EncodeOptions encode;
+  encode.max_length = static_cast<size_t>(max_input_length_);
+  Encoding encoding = encoder_->tokenizer()->encode_pair(input.text, input.second, encode);
+  if (encoding.truncated && !truncate)
+    validation_error(name + " is longer than the maximum input (" + std::to_string(max_input_length_) +
+                     " tokens); send `truncate: true` to cut it");
+  // Type ids index the token-type embedding; a model without one (DistilBERT) reads only 0.
+  const int64_t type_count = std::max<int64_t>(encoder_->info().type_vocab_size, 1);
+  for (int32_t type : encoding.type_ids)
+    if (type < 0 || type >= type_count)
+      throw ApiError(424, "Backend",
+                     "the tokenizer gives " + name + " the token type id " + std::to_string(type) +
+                         " but the model has type ids [0, " + std::to_string(type_count) +
+                         ") only: its tokenizer does not match it");
+  return {std::move(encoding.ids), std::move(encoding.type_ids)};
+}
+
+std::vector<EncoderService::Sequence> EncoderService::prepare(const std::vector<TextOrIds>& inputs, bool truncate) const {
   const Tokenizer* tokenizer = encoder_->tokenizer();
-  std::vector<std::vector<int32_t>> sequences;
+  std::vector<Sequence> sequences;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TextOrIds& input = inputs[i];
     const std::string name = input_name(i, inputs.size());
-    std::vector<int32_t> ids;
     if (input.is_ids) {
-      ids = input.ids;
-      if (ids.empty()) validation_error(name + " has no token ids");
-      for (int32_t id : ids)
-        if (id >= info.vocab_size)
-          validation_error(name + " holds the token id " + std::to_string(id) + ", outside the vocabulary [0, " +
-                           std::to_string(info.vocab_size) + ")");
-      if (static_cast<int64_t>(ids.size()) > max_input_length_) {
-        if (!truncate)
-          validation_error(name + " has " + std::to_string(ids.size()) + " tokens, more than the maximum input (" +
-                           std::to_string(max_input_length_) + " tokens); send `truncate: true` to cut it");
-        ids.resize(static_cast<size_t>(max_input_length_));
-      }
-    } else {
-      if (input.text.empty()) validation_error(name + " is an empty string");
-      if (!tokenizer)
-        validation_error("the model folder has no tokenizer: send token ids (lists of integers) instead of text");
-      // As Encoder::tokenize (what the CLI runs): special tokens added, cut to the maximum.
-      EncodeOptions encode;
-      encode.max_length = static_cast<size_t>(max_input_length_);
-      Encoding encoding = tokenizer->encode(input.text, encode);
-      if (encoding.truncated && !truncate)
-        validation_error(name + " is longer than the maximum input (" + std::to_string(max_input_length_) +
-                         " tokens); send `truncate: true` to cut it");
-      ids = std::move(encoding.ids);
+      sequences.push_back({checked_ids(input, name, truncate), {}});
+      continue;
     }
-    sequences.push_back(std::move(ids));
+    if (!tokenizer)
+      validation_error("the model folder has no tokenizer: send token ids (lists of integers) instead of text");
+    if (input.is_pair) {
+      sequences.push_back(tokenized_pair(input, name, truncate));
+      continue;
+    }
+    if (input.text.empty()) validation_error(name + " is an empty string");
+    // As Encoder::tokenize (what the CLI runs): special tokens added, cut to the maximum.
+    EncodeOptions encode;
+    encode.max_length = static_cast<size_t>(max_input_length_);
+    Encoding encoding = tokenizer->encode(input.text, encode);
+    if (encoding.truncated && !truncate)
+      validation_error(name + " is longer than the maximum input (" + std::to_string(max_input_length_) +
+                       " tokens); send `truncate: true` to cut it");
+    sequences.push_back({std::move(encoding.ids), {}});
   }
   return sequences;
 }
 
 EncoderService::Output EncoderService::run(const std::vector<TextOrIds>& inputs, bool truncate) {
   const auto start = std::chrono::steady_clock::now();
-  std::vector<std::vector<int32_t>> sequences = prepare(inputs, truncate);
+  std::vector<Sequence> sequences = prepare(inputs, truncate);
   metrics_.observe_tokenization(seconds_since(start));
 
   Output output;
@@ -134,9 +164,9 @@ EncoderService::Output EncoderService::run(const std::vector<TextOrIds>& inputs,
       if (f.valid()) f.wait();
   };
   try {
-    for (auto& ids : sequences) {
-      output.prompt_tokens += static_cast<int64_t>(ids.size());
-      futures.push_back(batcher_->submit(std::move(ids)));
+    for (auto& sequence : sequences) {
+      output.prompt_tokens += static_cast<int64_t>(sequence.ids.size());
+      futures.push_back(batcher_->submit(std::move(sequence.ids), std::move(sequence.type_ids)));
     }
   } catch (const Error& e) {
     wait_all();

@@ -32,6 +32,8 @@ class EncoderService {
   ~EncoderService();
 
   Kind kind() const { return kind_; }
+  // A classifier with a single label: what TEI calls a re-ranker, the only kind /rerank serves.
+  bool is_reranker() const { return kind_ == Kind::Classifier && encoder_->info().num_labels == 1; }
   const ModelInfo& info() const { return encoder_->info(); }
   const Tokenizer* tokenizer() const { return encoder_->tokenizer(); }
   // Longest input in tokens: the model's, or --max-batch-tokens when that is smaller.
@@ -45,7 +47,7 @@ class EncoderService {
     std::vector<RequestResult> results;  // one per input, in order
     int64_t prompt_tokens = 0;           // tokens computed (after truncation)
   };
-  // Tokenizes the texts (or checks the ids), truncating to max_input_length() when `truncate`,
+  // Tokenizes the texts and pairs (or checks the ids), truncating to max_input_length() when `truncate`,
   // else refusing a longer input (422); runs them through the Batcher and waits. Errors:
   // 422 for bad input, 424 (Backend) when a batch failed, 503 after close().
   Output run(const std::vector<TextOrIds>& inputs, bool truncate);
@@ -56,7 +58,12 @@ class EncoderService {
   void close() { batcher_->close(); }
 
  private:
-  std::vector<std::vector<int32_t>> prepare(const std::vector<TextOrIds>& inputs, bool truncate) const;
+  struct Sequence {
+    std::vector<int32_t> ids, type_ids;  // type_ids empty = all zeros (single texts, ids)
+  };
+  std::vector<Sequence> prepare(const std::vector<TextOrIds>& inputs, bool truncate) const;
+  std::vector<int32_t> checked_ids(const TextOrIds& input, const std::string& name, bool truncate) const;
+  Sequence tokenized_pair(const TextOrIds& input, const std::string& name, bool truncate) const;
 
   std::unique_ptr<Encoder> encoder_;
   Metrics& metrics_;

@@ -23,11 +23,14 @@ double number_field(const nlohmann::json& body, const char* name, double fallbac
 // A field that must be present (422 "missing field" otherwise).
 const nlohmann::json& required_field(const nlohmann::json& body, const char* name);
 
-// One input of /embed, /v1/embeddings: a text, or token ids given directly.
+// One input of /embed, /v1/embeddings: a text, or token ids given directly. /predict and
+// /rerank also send text pairs (`text`, `second`), read as one sequence with token type ids.
 struct TextOrIds {
   std::string text;
   std::vector<int32_t> ids;
   bool is_ids = false;
+  std::string second{};  // defaulted: the id and text initializers elsewhere leave it out
+  bool is_pair = false;
 };
 
 // TEI's `inputs` / OpenAI's `input`: a string, a list of strings, a list of token ids, or a

@@ -11,6 +11,7 @@ Router::Router(ServerContext& context) : context_(context) {
   add_status_routes(routes_, context);
   add_embed_routes(routes_, context);
   add_predict_routes(routes_, context);
+  add_rerank_routes(routes_, context);
   add_tokenize_routes(routes_, context);
   add_generate_routes(routes_, context);
 }

@@ -42,6 +42,7 @@ struct Route {
 void add_status_routes(std::vector<Route>& routes, const ServerContext& context);    // /health /info /metrics
 void add_embed_routes(std::vector<Route>& routes, const ServerContext& context);     // /embed /v1/embeddings /
 void add_predict_routes(std::vector<Route>& routes, const ServerContext& context);   // /predict /
+void add_rerank_routes(std::vector<Route>& routes, const ServerContext& context);    // /rerank
 void add_tokenize_routes(std::vector<Route>& routes, const ServerContext& context);  // /tokenize /decode
 void add_generate_routes(std::vector<Route>& routes, const ServerContext& context);  // /generate ... /v1/completions
 

@@ -38,7 +38,8 @@ json model_type(const ServerContext& context) {
     id2label[std::to_string(i)] = label;
     label2id[label] = i;
   }
-  return {{"classifier", {{"id2label", id2label}, {"label2id", label2id}}}};
+  // As TEI: a classifier with a single label is a re-ranker (served /rerank).
+  return {{service.is_reranker() ? "reranker" : "classifier", {{"id2label", id2label}, {"label2id", label2id}}}};
 }
 
 ApiResponse info(ServerContext& context, const ApiRequest&) {
