@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate packformer's golden references (run by hand, never in CI).
 
-    scripts/make_golden.py [models|distilbert|minilm|tokenizers|seq2seq|seq2seq-tokenizer|generation|all]
+    scripts/make_golden.py [models|distilbert|minilm|tokenizers|seq2seq|seq2seq-tokenizer|generation|python|all]
                            (default: all)
 
   models      tiny seeded random-weight models in tests/data/models/ and their goldens
@@ -18,6 +18,9 @@
               tests/data/golden/{tiny-marian,tiny-bart}.tokenize.json: texts and the folders'
               AutoTokenizer ids (scripts/golden/seq2seq_tokenizer.py; needs no torch)
   generation  tests/data/models/tiny-gpt2 and generate() goldens  (scripts/golden/generation.py)
+  python      tests/data/golden/python-api.safetensors: sentence-transformers encode() outputs
+              for the Python package's tests (scripts/golden/python_api.py; needs the real
+              all-MiniLM-L6-v2 folder, as minilm)
 
 The versions are pinned (goldens must be reproducible). Create the environment with:
 
@@ -44,7 +47,8 @@ PINNED = {
     "safetensors": "0.8.0",
 }
 SEED = 0
-COMMANDS = ("models", "distilbert", "minilm", "tokenizers", "seq2seq", "seq2seq-tokenizer", "generation", "all")
+COMMANDS = ("models", "distilbert", "minilm", "tokenizers", "seq2seq", "seq2seq-tokenizer", "generation", "python",
+            "all")
 # Commands that run no model: torch and sentence-transformers are neither checked nor imported.
 TOKENIZER_ONLY = ("tokenizers", "seq2seq-tokenizer")
 MODEL_PACKAGES = ("torch", "sentence_transformers")
@@ -124,6 +128,9 @@ def main(argv: list[str]) -> int:
     if cmd in ("generation", "all"):
         from golden import generation
         generation.make_generation()
+    if cmd in ("python", "all"):
+        from golden import python_api
+        python_api.make_python_goldens()
     return 0
 
 

@@ -197,8 +197,11 @@ class Encoder:
         if max_batch_tokens is not None and max_batch_tokens < 1:
             raise InvalidInputError_(f"max_batch_tokens: expected a positive number or None, got {max_batch_tokens}")
         budget = max_batch_tokens or 0
-        if items and all(_is_ids(item) for item in items):
+        if items and all(isinstance(item, (list, tuple, np.ndarray)) for item in items):
             # Token ids are taken as given (max_length does not cut them: that would drop [SEP]).
+            for i, item in enumerate(items):
+                if len(item) > 0 and not _is_ids(item):
+                    raise InvalidInputError_(f"input {i}: expected token ids (integers), got {list(item)[:8]!r}")
             ids = [[int(t) for t in item] for item in items]
             types = None if type_ids is None else [[int(t) for t in row] for row in type_ids]
             return self._native.run_ids(ids, types, output, batch_size, budget, normalize, progress)
