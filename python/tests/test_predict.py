@@ -3,6 +3,9 @@ scripts/make_golden.py models): the tiny classifiers' padded batches, with token
 
 from __future__ import annotations
 
+import os
+import subprocess
+
 import numpy as np
 import pytest
 
@@ -55,3 +58,21 @@ def test_text_pairs_are_refused_until_pair_tokenization_exists():
     encoder = packformer.Encoder(MODELS / "tiny-minilm")
     with pytest.raises(packformer.UnsupportedError, match="pair"):
         encoder.predict([("a question", "an answer")])
+
+
+def test_single_label_model_gives_one_score_per_input(tmp_path):
+    """A cross-encoder's single logit comes back as [n] (a float for one input), as
+    sentence-transformers' CrossEncoder returns it. The folder is synthesized by the CLI."""
+    cli = os.environ.get("PACKFORMER_CLI")
+    if not cli:
+        pytest.skip("PACKFORMER_CLI (set by ctest) names the packformer program that synthesizes the model")
+    folder = tmp_path / "cross-encoder"
+    subprocess.run([cli, "synth", "--arch", "tiny", "--labels", "1", "--out", str(folder)], check=True)
+    encoder = packformer.Encoder(folder)
+    assert encoder.info["num_labels"] == 1
+    texts = [[2, 10, 11, 12, 3], [2, 3], [2, 40, 41, 42, 43, 44, 45, 3]]  # token ids: no tokenizer
+    scores = encoder.predict(texts, batch_size=2)
+    assert scores.shape == (3,) and scores.dtype == np.float32
+    one = encoder.predict(texts[1])
+    assert isinstance(one, float) and one == scores[1]
+    assert encoder.predict(texts, apply_softmax=True).shape == (3,)  # softmax needs > 1 label
