@@ -31,7 +31,7 @@ class ForcedIsaTest : public ::testing::Test {
   void SetUp() override {
     const std::string expected = expected_isa();
     if (expected.empty()) return;
-    for (const Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+    for (const Isa isa : kAllIsas) {
       if (expected != isa_name(isa)) continue;
       if (const char* missing = isa_missing_flag(isa)) GTEST_SKIP() << expected << " kernels not run: this CPU lacks " << missing;
       try {

@@ -9,12 +9,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "loader/safetensors.h"
 #include "packformer/encoder.h"
+#include "packformer/error.h"
 
 namespace packformer::test {
 
@@ -102,6 +104,17 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Runs f, which must throw a packformer::Error of `kind` whose message holds every piece.
+inline void expect_error(const std::function<void()>& f, ErrorKind kind, const std::vector<std::string>& pieces) {
+  try {
+    f();
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+    for (const auto& piece : pieces) EXPECT_NE(std::string(e.what()).find(piece), std::string::npos) << e.what();
+  }
+}
 
 inline std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -2,6 +2,8 @@
 // they differ in position numbering, the default token-type table and the classification head.
 #include "models/bert.h"
 
+#include "models/registry.h"
+
 #include "loader/json_file.h"
 #include "loader/weight_store.h"
 #include "models/encoder_loading.h"
@@ -110,8 +112,8 @@ bool is_bert_family(const std::string& model_type) {
   return model_type == "bert" || is_roberta_like(model_type);
 }
 
-EncoderModel load_bert_family(const std::filesystem::path& dir, const JsonFile& config_json,
-                              const std::string& model_type) {
+EncoderModel load_bert_model(const std::filesystem::path& dir, const JsonFile& config_json) {
+  const std::string model_type = config_json.get_string("model_type");
   EncoderModel model;
   model.dir = dir;
   model.config = parse_bert_config(config_json, model_type);

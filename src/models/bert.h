@@ -11,7 +11,5 @@ namespace packformer {
 bool is_bert_family(const std::string& model_type);
 // config.json -> EncoderConfig, every field type- and range-checked (no weights read).
 EncoderConfig parse_bert_config(const JsonFile& config_json, const std::string& model_type);
-EncoderModel load_bert_family(const std::filesystem::path& dir, const JsonFile& config_json,
-                              const std::string& model_type);
 
 }  // namespace packformer

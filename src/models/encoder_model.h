@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "layers/encoder_layer.h"
+#include "layers/weights.h"
 #include "loader/float_tensor.h"
 #include "ops/activation.h"
 
@@ -51,27 +53,17 @@ struct EncoderConfig {
   SentencePooling sentence;
 
   int64_t head_size() const { return hidden_size / num_heads; }
+  // Position id of token t: BERT counts from 0, RoBERTa-style models from pad_token_id + 1
+  // (transformers' create_position_ids_from_input_ids).
+  int64_t first_position() const { return positions_after_padding ? pad_token_id + 1 : 0; }
+  int64_t position_id(int64_t t) const { return first_position() + t; }
+  EncoderLayerSpec layer_spec() const {
+    return {hidden_size, num_heads, intermediate_size, layer_norm_eps, activation};
+  }
   // Longest sequence the position table allows.
   int64_t max_sequence_length() const {
     return positions_after_padding ? max_position_embeddings - pad_token_id - 1 : max_position_embeddings;
   }
-};
-
-struct LinearWeights {
-  FloatTensor weight;  // [out, in]
-  FloatTensor bias;    // [out]
-  int64_t in = 0, out = 0;
-};
-
-struct LayerNormWeights {
-  FloatTensor gamma, beta;
-};
-
-struct EncoderLayerWeights {
-  LinearWeights query, key, value, attention_output;
-  LayerNormWeights attention_norm;
-  LinearWeights intermediate, output;
-  LayerNormWeights output_norm;
 };
 
 struct EncoderWeights {

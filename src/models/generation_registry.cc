@@ -1,9 +1,7 @@
 #include "models/generation_registry.h"
 
 #include "loader/json_file.h"
-#include "models/bert.h"
-#include "models/gpt2.h"
-#include "models/seq2seq.h"
+#include "models/registry.h"
 #include "packformer/error.h"
 
 namespace packformer {
@@ -13,31 +11,16 @@ GenerationModel load_generation_model(const std::filesystem::path& dir) {
   if (!std::filesystem::is_directory(dir, ec)) fail(ErrorKind::InvalidModel, dir.string() + ": model folder not found");
   const JsonFile config(dir / "config.json");
   const std::string model_type = config.get_string("model_type");
-  GenerationModel loaded;
-  loaded.model_type = model_type;
-  if (is_gpt2(model_type)) {
-    auto model = std::make_unique<Gpt2Model>(dir, config);
-    loaded.eos_token_ids = model->config().eos_token_ids;
-    loaded.input_vocab_size = model->config().vocab_size;
-    loaded.model = std::move(model);
-    return loaded;
-  }
-  if (is_seq2seq(model_type)) {
-    auto model = std::make_unique<Seq2SeqModel>(dir, config);
-    const Seq2SeqConfig& c = model->config();
-    loaded.encoder_decoder = true;
-    loaded.input_vocab_size = c.vocab_size;
-    loaded.eos_token_ids = c.eos_token_ids;
-    loaded.forced_bos_token_id = c.forced_bos_token_id.value_or(-1);
-    loaded.forced_eos_token_id = c.forced_eos_token_id.value_or(-1);
-    loaded.bad_token_ids = c.bad_token_ids;
-    loaded.model = std::move(model);
+  const Architecture* architecture = find_architecture(model_type);
+  if (architecture && architecture->load_generator) {
+    GenerationModel loaded = architecture->load_generator(dir, config);
+    loaded.model_type = model_type;
     return loaded;
   }
   const std::string where = (dir / "config.json").string() + ": field 'model_type': '" + model_type + "' ";
-  if (is_bert_family(model_type))
-    fail(ErrorKind::Unsupported, where + "is an encoder; it cannot generate text (generation supports: gpt2, marian, bart)");
-  fail(ErrorKind::Unsupported, where + "is not a supported generation model (supported: gpt2, marian, bart)");
+  const std::string supported = "(generation supports: " + supported_model_types(false) + ")";
+  if (architecture) fail(ErrorKind::Unsupported, where + "is an encoder; it cannot generate text " + supported);
+  fail(ErrorKind::Unsupported, where + "is not a supported generation model " + supported);
 }
 
 }  // namespace packformer

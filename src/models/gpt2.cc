@@ -6,6 +6,7 @@
 #include "models/generation_defaults.h"
 #include "models/gpt2_internal.h"
 #include "models/input_checks.h"
+#include "models/registry.h"
 #include "packformer/error.h"
 
 namespace packformer {
@@ -28,6 +29,9 @@ class Gpt2Weights {
   std::vector<float> get(const std::string& base, const std::vector<int64_t>& shape) const {
     return store_.get(name(base), shape);
   }
+  FloatTensor tensor(const std::string& base, const std::vector<int64_t>& shape) const {
+    return store_.tensor(name(base), shape);
+  }
   // A Conv1D weight stored [in, out], returned as [out, in] for the packed GEMM.
   std::vector<float> conv1d_transposed(const std::string& base, int64_t in, int64_t out) const {
     const std::vector<float> stored = get(base, {in, out});
@@ -36,6 +40,9 @@ class Gpt2Weights {
       for (int64_t o = 0; o < out; ++o) t[o * in + i] = stored[i * out + o];
     return t;
   }
+  LayerNorm norm(const std::string& base, int64_t n, float eps) const {
+    return LayerNorm(store_.tensor(name(base + ".weight"), {n}), store_.tensor(name(base + ".bias"), {n}), eps);
+  }
   const WeightStore& store() const { return store_; }
 
  private:
@@ -43,8 +50,6 @@ class Gpt2Weights {
 };
 
 }  // namespace
-
-bool is_gpt2(const std::string& model_type) { return model_type == "gpt2"; }
 
 Gpt2Config parse_gpt2_config(const JsonFile& json) {
   Gpt2Config c;
@@ -83,36 +88,35 @@ Gpt2Model::Gpt2Model(const std::filesystem::path& dir, const JsonFile& config_js
   const Gpt2Weights w(dir);
   auto weights = std::make_shared<Weights>();
   const int64_t n = c.n_embd;
-  weights->wte = w.get("wte.weight", {c.vocab_size, n});
-  weights->wpe = w.get("wpe.weight", {c.n_positions, n});
+  weights->wte = w.tensor("wte.weight", {c.vocab_size, n});
+  weights->wpe = w.tensor("wpe.weight", {c.n_positions, n});
   for (int64_t i = 0; i < c.n_layer; ++i) {
     const std::string p = "h." + std::to_string(i) + ".";
     weights->layers.push_back(Layer{
-        w.get(p + "ln_1.weight", {n}),
-        w.get(p + "ln_1.bias", {n}),
-        PackedLinear(w.conv1d_transposed(p + "attn.c_attn.weight", n, 3 * n), w.get(p + "attn.c_attn.bias", {3 * n}),
-                     n, 3 * n, Epilogue::Bias),
-        PackedLinear(w.conv1d_transposed(p + "attn.c_proj.weight", n, n), w.get(p + "attn.c_proj.bias", {n}), n, n,
-                     Epilogue::BiasResidual),
-        w.get(p + "ln_2.weight", {n}),
-        w.get(p + "ln_2.bias", {n}),
-        PackedLinear(w.conv1d_transposed(p + "mlp.c_fc.weight", n, c.n_inner), w.get(p + "mlp.c_fc.bias", {c.n_inner}),
-                     n, c.n_inner, Epilogue::BiasActivation, c.activation),
-        PackedLinear(w.conv1d_transposed(p + "mlp.c_proj.weight", c.n_inner, n), w.get(p + "mlp.c_proj.bias", {n}),
-                     c.n_inner, n, Epilogue::BiasResidual),
+        w.norm(p + "ln_1", n, c.layer_norm_epsilon),
+        Linear(w.conv1d_transposed(p + "attn.c_attn.weight", n, 3 * n), w.get(p + "attn.c_attn.bias", {3 * n}),
+               n, 3 * n, Epilogue::Bias),
+        Linear(w.conv1d_transposed(p + "attn.c_proj.weight", n, n), w.get(p + "attn.c_proj.bias", {n}), n, n,
+               Epilogue::BiasResidual),
+        w.norm(p + "ln_2", n, c.layer_norm_epsilon),
+        Linear(w.conv1d_transposed(p + "mlp.c_fc.weight", n, c.n_inner), w.get(p + "mlp.c_fc.bias", {c.n_inner}),
+               n, c.n_inner, Epilogue::BiasActivation, c.activation),
+        Linear(w.conv1d_transposed(p + "mlp.c_proj.weight", c.n_inner, n), w.get(p + "mlp.c_proj.bias", {n}),
+               c.n_inner, n, Epilogue::BiasResidual),
     });
   }
-  weights->ln_f_gamma = w.get("ln_f.weight", {n});
-  weights->ln_f_beta = w.get("ln_f.bias", {n});
+  weights->ln_f = w.norm("ln_f", n, c.layer_norm_epsilon);
   // The LM head is tied to wte unless the config unties it and the checkpoint has its own.
   const bool tied = config_json.get_bool("tie_word_embeddings", true);
   const bool own_head = !tied && w.store().contains("lm_head.weight");
   if (!tied && !own_head)
     fail(ErrorKind::InvalidModel, dir.string() + ": config.json sets tie_word_embeddings false but the checkpoint "
                                                  "has no 'lm_head.weight'");
-  const std::vector<float> head = own_head ? w.store().get("lm_head.weight", {c.vocab_size, n}) : weights->wte;
-  weights->lm_head = std::make_unique<PackedLinear>(head, std::vector<float>(static_cast<size_t>(c.vocab_size), 0.0f), n,
-                                            c.vocab_size, Epilogue::Bias);
+  const FloatTensor head = own_head ? w.store().tensor("lm_head.weight", {c.vocab_size, n}) : weights->wte;
+  weights->lm_head = std::make_unique<Linear>(head, std::span<const float>(), n, c.vocab_size, Epilogue::Bias);
+  // The packed head is what runs: the table's pages leave resident memory, and embedding
+  // lookups page in only the rows of the tokens seen.
+  head.release_pages();
   weights_ = std::move(weights);
   ws_ = std::make_unique<Workspace>();
 }
@@ -137,6 +141,15 @@ void Gpt2Model::check_prompt(const std::vector<int32_t>& prompt, int64_t max_new
                                       std::to_string(len + max_new_tokens - 1) + " positions but n_positions is " +
                                       std::to_string(config_.n_positions));
   check_ids_in_vocabulary(prompt, config_.vocab_size, where);
+}
+
+GenerationModel load_gpt2_generator(const std::filesystem::path& dir, const JsonFile& config_json) {
+  auto model = std::make_unique<Gpt2Model>(dir, config_json);
+  GenerationModel loaded;
+  loaded.eos_token_ids = model->config().eos_token_ids;
+  loaded.input_vocab_size = model->config().vocab_size;
+  loaded.model = std::move(model);
+  return loaded;
 }
 
 }  // namespace packformer

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "backends/cpu/packed_linear.h"
+#include "layers/linear.h"
 #include "generation/step_model.h"
 #include "loader/json_file.h"
 #include "ops/activation.h"
@@ -27,7 +27,6 @@ struct Gpt2Config {
   int64_t head_dim() const { return n_embd / n_head; }
 };
 
-bool is_gpt2(const std::string& model_type);
 Gpt2Config parse_gpt2_config(const JsonFile& config_json);
 
 class Gpt2Model final : public StepModel {

@@ -11,7 +11,6 @@
 #include "models/gpt2.h"
 #include "models/gpt2_internal.h"
 #include "models/input_checks.h"
-#include "ops/layer_norm.h"
 #include "packformer/error.h"
 
 namespace packformer {
@@ -80,8 +79,7 @@ void Gpt2Model::run_rows(int64_t rows) {
 
   for (int64_t l = 0; l < c.n_layer; ++l) {
     const Layer& layer = weights_->layers[static_cast<size_t>(l)];
-    layer_norm(w.x.data(), layer.ln_1_gamma.data(), layer.ln_1_beta.data(), w.normed.data(), rows, n,
-               c.layer_norm_epsilon);
+    layer.ln_1.forward(w.x.data(), w.normed.data(), rows);
     layer.c_attn.forward(w.normed.data(), rows, w.qkv.data(), nullptr);
     for (int64_t i = 0; i < rows; ++i)
       w.cache.write(l, w.cache_rows[i], w.positions[i], w.qkv.data() + i * 3 * n + n, w.qkv.data() + i * 3 * n + 2 * n);
@@ -90,8 +88,7 @@ void Gpt2Model::run_rows(int64_t rows) {
     attention.scale = c.scale_attn_by_inverse_layer_idx ? base_scale / static_cast<float>(l + 1) : base_scale;
     cached_attention(attention);
     layer.c_proj.forward(w.context.data(), rows, w.x_mid.data(), w.x.data());
-    layer_norm(w.x_mid.data(), layer.ln_2_gamma.data(), layer.ln_2_beta.data(), w.normed.data(), rows, n,
-               c.layer_norm_epsilon);
+    layer.ln_2.forward(w.x_mid.data(), w.normed.data(), rows);
     layer.c_fc.forward(w.normed.data(), rows, w.inner.data(), nullptr);
     layer.mlp_c_proj.forward(w.inner.data(), rows, w.x.data(), w.x_mid.data());
   }
@@ -101,8 +98,7 @@ void Gpt2Model::lm_head(const int64_t* rows, int64_t count, float* logits) {
   Workspace& w = *ws_;
   const int64_t n = config_.n_embd;
   for (int64_t j = 0; j < count; ++j)
-    layer_norm_row(w.x.data() + rows[j] * n, weights_->ln_f_gamma.data(), weights_->ln_f_beta.data(), w.last.data() + j * n, n,
-                   config_.layer_norm_epsilon);
+    weights_->ln_f.forward_row(w.x.data() + rows[j] * n, w.last.data() + j * n);
   weights_->lm_head->forward(w.last.data(), count, logits, nullptr);
 }
 

@@ -5,25 +5,27 @@
 #include <memory>
 #include <vector>
 
-#include "backends/cpu/packed_linear.h"
+#include "layers/layer_norm.h"
+#include "layers/linear.h"
 #include "models/gpt2.h"
 #include "models/kv_cache.h"
 
 namespace packformer {
 
 struct Gpt2Model::Layer {
-  std::vector<float> ln_1_gamma, ln_1_beta;
-  PackedLinear c_attn;  // [3 * n_embd, n_embd] after the Conv1D transpose: q | k | v
-  PackedLinear c_proj;  // bias + residual epilogue
-  std::vector<float> ln_2_gamma, ln_2_beta;
-  PackedLinear c_fc;         // bias + activation epilogue
-  PackedLinear mlp_c_proj;   // bias + residual epilogue
+  LayerNorm ln_1;
+  Linear c_attn;  // [3 * n_embd, n_embd] after the Conv1D transpose: q | k | v
+  Linear c_proj;  // bias + residual epilogue
+  LayerNorm ln_2;
+  Linear c_fc;         // bias + activation epilogue
+  Linear mlp_c_proj;   // bias + residual epilogue
 };
 
 struct Gpt2Model::Weights {
   std::vector<Layer> layers;
-  std::vector<float> wte, wpe, ln_f_gamma, ln_f_beta;
-  std::unique_ptr<PackedLinear> lm_head;
+  FloatTensor wte, wpe;  // views into the model file, or converted once (loader/float_tensor.h)
+  LayerNorm ln_f;
+  std::unique_ptr<Linear> lm_head;
 };
 
 // Grown when a call needs more, never shrunk: a warm model allocates nothing.

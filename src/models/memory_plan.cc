@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/memory_limit.h"
+#include "models/fast_encoder.h"
 #include "packformer/error.h"
 
 namespace packformer {
@@ -36,9 +37,9 @@ uint64_t batch_memory_bytes(const EncoderConfig& c, const BatchShape& s, const R
     floats = add(mul(padded_rows, add(mul(8, h), inner)), mul(mul(mul(batch, heads), max_len), max_len));
     floats = add(floats, padded_rows);
   } else {
-    // fast_encoder.cc plan(): x, context, sum, x1 and qkv (3 x) [rows, hidden], intermediate.
+    // The buffers the fast path's layers declare (FastEncoder::buffers), for each computed row.
     const uint64_t rows = options.sparsity ? total : padded_rows;
-    floats = mul(rows, add(mul(7, h), inner));
+    floats = mul(rows, static_cast<uint64_t>(floats_per_row(FastEncoder::buffers(c))));
     int64s = mul(3, batch);  // row_start, query_rows, key_rows
   }
   floats = add(floats, mul(total, h));     // output.hidden_states

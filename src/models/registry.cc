@@ -1,10 +1,42 @@
 #include "models/registry.h"
 
+#include <array>
+
 #include "loader/json_file.h"
-#include "models/bert.h"
 #include "packformer/error.h"
 
 namespace packformer {
+namespace {
+
+constexpr std::array kArchitectures = {
+    Architecture{"bert", ModelKind::Encoder, load_bert_model, nullptr},
+    Architecture{"roberta", ModelKind::Encoder, load_bert_model, nullptr},
+    Architecture{"xlm-roberta", ModelKind::Encoder, load_bert_model, nullptr},
+    Architecture{"distilbert", ModelKind::Encoder, load_distilbert, nullptr},
+    Architecture{"gpt2", ModelKind::Decoder, nullptr, load_gpt2_generator},
+    Architecture{"marian", ModelKind::EncoderDecoder, nullptr, load_seq2seq_generator},
+    Architecture{"bart", ModelKind::EncoderDecoder, nullptr, load_seq2seq_generator},
+};
+
+}  // namespace
+
+std::span<const Architecture> architectures() { return kArchitectures; }
+
+const Architecture* find_architecture(std::string_view model_type) {
+  for (const Architecture& a : kArchitectures)
+    if (a.model_type == model_type) return &a;
+  return nullptr;
+}
+
+std::string supported_model_types(bool encoder) {
+  std::string out;
+  for (const Architecture& a : kArchitectures) {
+    if ((a.kind == ModelKind::Encoder) != encoder) continue;
+    if (!out.empty()) out += ", ";
+    out += a.model_type;
+  }
+  return out;
+}
 
 EncoderModel load_encoder_model(const std::filesystem::path& dir) {
   std::error_code ec;
@@ -12,10 +44,12 @@ EncoderModel load_encoder_model(const std::filesystem::path& dir) {
     fail(ErrorKind::InvalidModel, dir.string() + ": model folder not found");
   const JsonFile config(dir / "config.json");
   const std::string model_type = config.get_string("model_type");
-  if (is_bert_family(model_type)) return load_bert_family(dir, config, model_type);
-  if (model_type == "distilbert") return load_distilbert(dir, config);
+  const Architecture* architecture = find_architecture(model_type);
+  if (architecture && architecture->load_encoder) return architecture->load_encoder(dir, config);
+  const std::string why = architecture ? " (it generates text: use packformer generate or translate)" : "";
   fail(ErrorKind::Unsupported, (dir / "config.json").string() + ": field 'model_type': '" + model_type +
-                                   "' is not a supported encoder (supported: bert, roberta, xlm-roberta, distilbert)");
+                                   "' is not a supported encoder" + why +
+                                   " (supported: " + supported_model_types(true) + ")");
 }
 
 }  // namespace packformer

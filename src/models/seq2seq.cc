@@ -7,6 +7,7 @@
 #include "loader/weight_store.h"
 #include "models/generation_defaults.h"
 #include "models/input_checks.h"
+#include "models/registry.h"
 #include "models/seq2seq_internal.h"
 #include "packformer/error.h"
 
@@ -43,33 +44,52 @@ std::vector<float> sinusoidal_positions(int64_t positions, int64_t n) {
 
 class Seq2SeqWeights {
  public:
-  Seq2SeqWeights(const std::filesystem::path& dir, int64_t n) : store_(dir), n_(n) {}
+  Seq2SeqWeights(const std::filesystem::path& dir, int64_t n, float eps) : store_(dir), n_(n), eps_(eps) {}
 
   std::vector<float> get(const std::string& name, const std::vector<int64_t>& shape) const {
     return store_.get(name, shape);
   }
-  bool contains(const std::string& name) const { return store_.contains(name); }
-  LayerNormParams norm(const std::string& prefix) const {
-    return {get(prefix + ".weight", {n_}), get(prefix + ".bias", {n_})};
+  FloatTensor tensor(const std::string& name, const std::vector<int64_t>& shape) const {
+    return store_.tensor(name, shape);
   }
-  PackedLinear linear(const std::string& prefix, int64_t in, int64_t out, Epilogue epilogue,
+  bool contains(const std::string& name) const { return store_.contains(name); }
+  LayerNorm norm(const std::string& prefix) const {
+    return LayerNorm(store_.tensor(prefix + ".weight", {n_}), store_.tensor(prefix + ".bias", {n_}), eps_);
+  }
+  LinearWeights linear_weights(const std::string& prefix, int64_t in, int64_t out) const {
+    return {store_.tensor(prefix + ".weight", {out, in}), store_.tensor(prefix + ".bias", {out}), in, out};
+  }
+  // An encoder layer as transformers' BartEncoderLayer / MarianEncoderLayer: post-LayerNorm,
+  // BERT's block under other names.
+  EncoderLayerWeights encoder_layer(const std::string& p, int64_t ffn) const {
+    return {linear_weights(p + "self_attn.q_proj", n_, n_),
+            linear_weights(p + "self_attn.k_proj", n_, n_),
+            linear_weights(p + "self_attn.v_proj", n_, n_),
+            linear_weights(p + "self_attn.out_proj", n_, n_),
+            {store_.tensor(p + "self_attn_layer_norm.weight", {n_}), store_.tensor(p + "self_attn_layer_norm.bias", {n_})},
+            linear_weights(p + "fc1", n_, ffn),
+            linear_weights(p + "fc2", ffn, n_),
+            {store_.tensor(p + "final_layer_norm.weight", {n_}), store_.tensor(p + "final_layer_norm.bias", {n_})}};
+  }
+  Linear linear(const std::string& prefix, int64_t in, int64_t out, Epilogue epilogue,
                       Activation activation = Activation::Gelu) const {
-    return PackedLinear(get(prefix + ".weight", {out, in}), get(prefix + ".bias", {out}), in, out, epilogue, activation);
+    return Linear(get(prefix + ".weight", {out, in}), get(prefix + ".bias", {out}), in, out, epilogue, activation);
   }
   // Several projections of the same input stacked into one GEMM ([k | v] or [q | k | v]).
-  PackedLinear stacked(const std::string& prefix, const std::vector<std::string>& names) const {
+  Linear stacked(const std::string& prefix, const std::vector<std::string>& names) const {
     std::vector<float> weight, bias;
     for (const std::string& name : names) {
       weight = concat(weight, get(prefix + name + ".weight", {n_, n_}));
       bias = concat(bias, get(prefix + name + ".bias", {n_}));
     }
     const int64_t out = n_ * static_cast<int64_t>(names.size());
-    return PackedLinear(weight, bias, n_, out, Epilogue::Bias);
+    return Linear(weight, bias, n_, out, Epilogue::Bias);
   }
 
  private:
   WeightStore store_;
   int64_t n_;
+  float eps_;
 };
 
 }  // namespace
@@ -128,20 +148,20 @@ Seq2SeqModel::Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& con
     : config_(parse_seq2seq_config(config_json)) {
   const Seq2SeqConfig& c = config_;
   const int64_t n = c.d_model;
-  const Seq2SeqWeights w(dir, n);
+  const Seq2SeqWeights w(dir, n, c.layer_norm_eps);
   auto weights = std::make_shared<Weights>();
   Weights& m = *weights;
   // Embeddings: shared ones are model.shared (encoder/decoder.embed_tokens are tied to it and
   // often not stored); Marian without share_encoder_decoder_embeddings has one table per side.
   const bool own_encoder_table = !c.shared_embeddings || !w.contains("model.shared.weight");
   m.encoder_tokens =
-      w.get(own_encoder_table ? "model.encoder.embed_tokens.weight" : "model.shared.weight", {c.vocab_size, n});
-  if (!c.shared_embeddings) m.decoder_tokens = w.get("model.decoder.embed_tokens.weight", {c.decoder_vocab_size, n});
+      w.tensor(own_encoder_table ? "model.encoder.embed_tokens.weight" : "model.shared.weight", {c.vocab_size, n});
+  if (!c.shared_embeddings) m.decoder_tokens = w.tensor("model.decoder.embed_tokens.weight", {c.decoder_vocab_size, n});
   if (c.sinusoidal_positions) {
-    m.encoder_positions = sinusoidal_positions(c.max_positions, n);
+    m.encoder_positions = FloatTensor(sinusoidal_positions(c.max_positions, n));
   } else {
-    m.encoder_positions = w.get("model.encoder.embed_positions.weight", {c.max_positions + c.position_offset, n});
-    m.decoder_positions = w.get("model.decoder.embed_positions.weight", {c.max_positions + c.position_offset, n});
+    m.encoder_positions = w.tensor("model.encoder.embed_positions.weight", {c.max_positions + c.position_offset, n});
+    m.decoder_positions = w.tensor("model.decoder.embed_positions.weight", {c.max_positions + c.position_offset, n});
   }
   if (c.layernorm_embedding) {
     m.encoder_embedding_norm = w.norm("model.encoder.layernorm_embedding");
@@ -149,14 +169,7 @@ Seq2SeqModel::Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& con
   }
   for (int64_t i = 0; i < c.encoder_layers; ++i) {
     const std::string p = "model.encoder.layers." + std::to_string(i) + ".";
-    m.encoder.push_back(EncoderLayer{
-        w.stacked(p + "self_attn.", {"q_proj", "k_proj", "v_proj"}),
-        w.linear(p + "self_attn.out_proj", n, n, Epilogue::BiasResidual),
-        w.norm(p + "self_attn_layer_norm"),
-        w.linear(p + "fc1", n, c.encoder_ffn, Epilogue::BiasActivation, c.activation),
-        w.linear(p + "fc2", c.encoder_ffn, n, Epilogue::BiasResidual),
-        w.norm(p + "final_layer_norm"),
-    });
+    m.encoder.emplace_back(c.encoder_layer_spec(), w.encoder_layer(p, c.encoder_ffn));
   }
   for (int64_t i = 0; i < c.decoder_layers; ++i) {
     const std::string p = "model.decoder.layers." + std::to_string(i) + ".";
@@ -179,12 +192,15 @@ Seq2SeqModel::Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& con
     fail(ErrorKind::InvalidModel, dir.string() + ": config.json sets tie_word_embeddings false but the checkpoint "
                                                  "has no 'lm_head.weight'");
   const int64_t v = c.decoder_vocab_size;
-  std::vector<float> head = tied ? std::vector<float>(m.decoder_token_table(), m.decoder_token_table() + v * n)
-                                 : w.get("lm_head.weight", {v, n});
+  const FloatTensor head = !tied ? w.tensor("lm_head.weight", {v, n})
+                                 : m.decoder_tokens.empty() ? m.encoder_tokens : m.decoder_tokens;
   // final_logits_bias is a buffer transformers zero-fills when a checkpoint lacks it.
   std::vector<float> bias = w.contains("final_logits_bias") ? w.get("final_logits_bias", {1, v})
                                                             : std::vector<float>(static_cast<size_t>(v), 0.0f);
-  m.lm_head = std::make_unique<PackedLinear>(head, bias, n, v, Epilogue::Bias);
+  m.lm_head = std::make_unique<Linear>(head, bias, n, v, Epilogue::Bias);
+  // The packed head is what runs: the table's pages leave resident memory, and embedding
+  // lookups page in only the rows of the tokens seen.
+  head.release_pages();
   weights_ = std::move(weights);
   ws_ = std::make_unique<Workspace>();
 }
@@ -213,6 +229,20 @@ void Seq2SeqModel::check_prompt(const std::vector<int32_t>& source, int64_t max_
                                       " needs more decoder positions than max_position_embeddings (" +
                                       std::to_string(config_.max_positions) + ")");
   check_ids_in_vocabulary(source, config_.vocab_size, where);
+}
+
+GenerationModel load_seq2seq_generator(const std::filesystem::path& dir, const JsonFile& config_json) {
+  auto model = std::make_unique<Seq2SeqModel>(dir, config_json);
+  const Seq2SeqConfig& c = model->config();
+  GenerationModel loaded;
+  loaded.encoder_decoder = true;
+  loaded.input_vocab_size = c.vocab_size;
+  loaded.eos_token_ids = c.eos_token_ids;
+  loaded.forced_bos_token_id = c.forced_bos_token_id.value_or(-1);
+  loaded.forced_eos_token_id = c.forced_eos_token_id.value_or(-1);
+  loaded.bad_token_ids = c.bad_token_ids;
+  loaded.model = std::move(model);
+  return loaded;
 }
 
 }  // namespace packformer

@@ -16,6 +16,7 @@
 
 #include "generation/step_model.h"
 #include "loader/json_file.h"
+#include "layers/encoder_layer.h"
 #include "ops/activation.h"
 
 namespace packformer {
@@ -40,6 +41,10 @@ struct Seq2SeqConfig {
   std::vector<int32_t> eos_token_ids;
   std::optional<int32_t> forced_bos_token_id, forced_eos_token_id;
   std::vector<int32_t> bad_token_ids;  // single-token bad_words_ids (Marian bans <pad>)
+
+  EncoderLayerSpec encoder_layer_spec() const {
+    return {d_model, encoder_heads, encoder_ffn, layer_norm_eps, activation};
+  }
 };
 
 bool is_seq2seq(const std::string& model_type);
@@ -76,7 +81,6 @@ class Seq2SeqModel final : public StepModel {
                              const std::vector<std::vector<int32_t>>& decoder_ids);
 
  private:
-  struct EncoderLayer;
   struct DecoderLayer;
   struct Weights;
   struct Workspace;

@@ -6,20 +6,23 @@
 #include <cmath>
 #include <string>
 
-#include "backends/cpu/attention.h"
 #include "backends/cpu/decoder_attention.h"
 #include "core/memory_limit.h"
 #include "models/input_checks.h"
 #include "models/seq2seq.h"
 #include "models/seq2seq_internal.h"
-#include "ops/layer_norm.h"
 #include "packformer/error.h"
 
 namespace packformer {
 namespace {
 
-void norm_rows(const float* x, const LayerNormParams& norm, float* y, int64_t rows, int64_t n, float eps) {
-  layer_norm(x, norm.gamma.data(), norm.beta.data(), y, rows, n, eps);
+// The encoder's per-token buffers: the hidden states, then one encoder layer's scratch.
+constexpr size_t kEncoderBufferCount = 1 + EncoderLayer::kBufferCount;
+std::array<RowBuffer, kEncoderBufferCount> encoder_buffers(const Seq2SeqConfig& c) {
+  const auto layer = EncoderLayer::buffers(c.encoder_layer_spec());
+  std::array<RowBuffer, kEncoderBufferCount> out = {RowBuffer{"encoder_hidden_states", c.d_model}};
+  std::copy(layer.begin(), layer.end(), out.begin() + 1);
+  return out;
 }
 
 }  // namespace
@@ -52,11 +55,9 @@ void Seq2SeqModel::start(const std::vector<std::vector<int32_t>>& sources, int64
   }
   const size_t t = static_cast<size_t>(total);
   ensure_size(w.eids, t);
-  ensure_size(w.ex, t * n);
-  ensure_size(w.eqkv, t * 3 * n);
-  ensure_size(w.ectx, t * n);
-  ensure_size(w.esum, t * n);
-  ensure_size(w.einner, t * static_cast<size_t>(c.encoder_ffn));
+  const auto buffers = encoder_buffers(c);
+  w.encoder_rows.plan(buffers, total);
+  for (size_t i = 1; i < buffers.size(); ++i) w.encoder_scratch[i - 1] = w.encoder_rows.buffer(i);
   ensure_size(w.cross_kv, static_cast<size_t>(c.decoder_layers) * t * 2 * n);
   for (size_t s = 0; s < count; ++s) std::copy(sources[s].begin(), sources[s].end(), w.eids.begin() + w.src_start[s]);
   w.source_count = static_cast<int64_t>(count);
@@ -87,12 +88,13 @@ uint64_t Seq2SeqModel::planned_bytes(const std::vector<std::vector<int32_t>>& so
   for (const auto& source : sources) total += source.size();
   const uint64_t count = sources.size(), rows = saturating_mul(count, static_cast<uint64_t>(copies));
   const uint64_t n = static_cast<uint64_t>(c.d_model);
-  // start(): per source token ex, ectx, esum and eqkv (3x) [d_model], einner [encoder_ffn],
-  // eids (int32) and the cross-attention keys | values of every decoder layer; per source 3
-  // int64s; per decoder row x, x_mid, q, ctx and qkv (3x) [d_model], inner [decoder_ffn], ids
-  // (int32) and 5 int64s.
-  const uint64_t source_token_bytes = (6 * n + static_cast<uint64_t>(c.encoder_ffn)) * sizeof(float) +
-                                      sizeof(int32_t) + static_cast<uint64_t>(c.decoder_layers) * 2 * n * sizeof(float);
+  // start(): per source token the encoder's declared buffers (encoder_buffers), eids (int32)
+  // and the cross-attention keys | values of every decoder layer; per source 3 int64s; per
+  // decoder row x, x_mid, q, ctx and qkv (3x) [d_model], inner [decoder_ffn], ids (int32) and
+  // 5 int64s.
+  const uint64_t source_token_bytes =
+      static_cast<uint64_t>(floats_per_row(encoder_buffers(c))) * sizeof(float) + sizeof(int32_t) +
+      static_cast<uint64_t>(c.decoder_layers) * 2 * n * sizeof(float);
   const uint64_t decoder_row_bytes =
       (7 * n + static_cast<uint64_t>(c.decoder_ffn)) * sizeof(float) + sizeof(int32_t) + 5 * sizeof(int64_t);
   uint64_t bytes = saturating_add(saturating_mul(total, source_token_bytes), saturating_mul(count, 3 * sizeof(int64_t)));
@@ -106,38 +108,24 @@ void Seq2SeqModel::run_encoder(int64_t total) {
   const Weights& m = *weights_;
   Workspace& w = *ws_;
   const int64_t n = c.d_model, count = w.source_count;
+  float* x = w.encoder_rows.buffer(0);
   for (int64_t s = 0; s < count; ++s)
     for (int64_t t = 0; t < w.src_len[s]; ++t) {
       const int64_t row = w.src_start[s] + t;
-      embed(m.encoder_tokens.data(), w.eids[row], t, m.encoder_positions.data(), w.ex.data() + row * n);
+      embed(m.encoder_tokens.data(), w.eids[row], t, m.encoder_positions.data(), x + row * n);
     }
-  if (c.layernorm_embedding) norm_rows(w.ex.data(), m.encoder_embedding_norm, w.ex.data(), total, n, c.layer_norm_eps);
+  if (c.layernorm_embedding) m.encoder_embedding_norm.forward(x, x, total);
 
-  AttentionArgs attention;
-  attention.qkv = w.eqkv.data();
-  attention.qkv_stride = 3 * n;
-  attention.out = w.ectx.data();
-  attention.out_stride = n;
-  attention.heads = c.encoder_heads;
-  attention.head_dim = n / c.encoder_heads;
-  attention.scale = 1.0f / std::sqrt(static_cast<float>(attention.head_dim));
-  attention.batch = count;
-  attention.row_start = w.src_start.data();
-  attention.query_rows = w.src_len.data();
-  attention.key_rows = w.src_len.data();
-  // Post-LayerNorm blocks: x = LN(x + attention(x)); x = LN(x + fc2(act(fc1(x)))).
-  for (const EncoderLayer& layer : m.encoder) {
-    layer.qkv.forward(w.ex.data(), total, w.eqkv.data(), nullptr);
-    attention_varlen(attention);
-    layer.out.forward(w.ectx.data(), total, w.esum.data(), w.ex.data());
-    norm_rows(w.esum.data(), layer.attention_norm, w.ex.data(), total, n, c.layer_norm_eps);
-    layer.fc1.forward(w.ex.data(), total, w.einner.data(), nullptr);
-    layer.fc2.forward(w.einner.data(), total, w.esum.data(), w.ex.data());
-    norm_rows(w.esum.data(), layer.final_norm, w.ex.data(), total, n, c.layer_norm_eps);
-  }
+  BatchRows rows;
+  rows.batch = count;
+  rows.rows = rows.real_rows = total;
+  rows.row_start = w.src_start.data();
+  rows.query_rows = w.src_len.data();
+  rows.key_rows = w.src_len.data();
+  for (const EncoderLayer& layer : m.encoder) layer.forward(x, rows, w.encoder_scratch.data(), nullptr);
   // Cross-attention keys and values: once per source token, whatever the number of beams.
   for (int64_t l = 0; l < c.decoder_layers; ++l)
-    m.decoder[static_cast<size_t>(l)].cross_kv.forward(w.ex.data(), total, w.cross_kv.data() + l * total * 2 * n,
+    m.decoder[static_cast<size_t>(l)].cross_kv.forward(x, total, w.cross_kv.data() + l * total * 2 * n,
                                                        nullptr);
 }
 
@@ -153,7 +141,7 @@ void Seq2SeqModel::run_decoder(int64_t rows) {
     w.cross_rows[i] = w.src_start[source];
     w.cross_counts[i] = w.src_len[source];
   }
-  if (c.layernorm_embedding) norm_rows(w.x.data(), m.decoder_embedding_norm, w.x.data(), rows, n, c.layer_norm_eps);
+  if (c.layernorm_embedding) m.decoder_embedding_norm.forward(w.x.data(), w.x.data(), rows);
 
   const int64_t head_dim = n / c.decoder_heads;
   CachedAttentionArgs self;
@@ -187,7 +175,7 @@ void Seq2SeqModel::run_decoder(int64_t rows) {
     self.v_cache = w.cache.values(l);
     cached_attention(self);
     layer.self_out.forward(w.ctx.data(), rows, w.x_mid.data(), w.x.data());
-    norm_rows(w.x_mid.data(), layer.self_norm, w.x.data(), rows, n, c.layer_norm_eps);
+    layer.self_norm.forward(w.x_mid.data(), w.x.data(), rows);
 
     layer.cross_q.forward(w.x.data(), rows, w.q.data(), nullptr);
     const float* kv = w.cross_kv.data() + l * w.source_tokens * 2 * n;
@@ -195,11 +183,11 @@ void Seq2SeqModel::run_decoder(int64_t rows) {
     cross.v_cache = kv + n;
     cached_attention(cross);
     layer.cross_out.forward(w.ctx.data(), rows, w.x_mid.data(), w.x.data());
-    norm_rows(w.x_mid.data(), layer.cross_norm, w.x.data(), rows, n, c.layer_norm_eps);
+    layer.cross_norm.forward(w.x_mid.data(), w.x.data(), rows);
 
     layer.fc1.forward(w.x.data(), rows, w.inner.data(), nullptr);
     layer.fc2.forward(w.inner.data(), rows, w.x_mid.data(), w.x.data());
-    norm_rows(w.x_mid.data(), layer.final_norm, w.x.data(), rows, n, c.layer_norm_eps);
+    layer.final_norm.forward(w.x_mid.data(), w.x.data(), rows);
   }
 }
 
@@ -250,8 +238,9 @@ void Seq2SeqModel::copy_rows(const int32_t* dst, const int32_t* src, int64_t n) 
 
 std::vector<float> Seq2SeqModel::encode(const std::vector<std::vector<int32_t>>& sources) {
   start(sources, 1, 1, static_cast<int64_t>(sources.size()), 1);
-  const Workspace& w = *ws_;
-  return std::vector<float>(w.ex.begin(), w.ex.begin() + w.source_tokens * config_.d_model);
+  Workspace& w = *ws_;
+  const float* x = w.encoder_rows.buffer(0);
+  return std::vector<float>(x, x + w.source_tokens * config_.d_model);
 }
 
 std::vector<float> Seq2SeqModel::forward(const std::vector<std::vector<int32_t>>& sources,

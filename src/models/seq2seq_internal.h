@@ -2,47 +2,39 @@
 // seq2seq_forward.cc (encoder, decoder, caches).
 #pragma once
 
+#include <array>
 #include <memory>
 #include <vector>
 
-#include "backends/cpu/packed_linear.h"
+#include "layers/encoder_layer.h"
+#include "layers/layer_norm.h"
+#include "layers/linear.h"
+#include "layers/row_buffers.h"
 #include "models/kv_cache.h"
 #include "models/seq2seq.h"
 
 namespace packformer {
 
-struct LayerNormParams {
-  std::vector<float> gamma, beta;
-};
-
-struct Seq2SeqModel::EncoderLayer {
-  PackedLinear qkv;         // q | k | v in one GEMM
-  PackedLinear out;         // bias + residual
-  LayerNormParams attention_norm;
-  PackedLinear fc1;         // bias + activation
-  PackedLinear fc2;         // bias + residual
-  LayerNormParams final_norm;
-};
-
 struct Seq2SeqModel::DecoderLayer {
-  PackedLinear self_qkv;    // q | k | v of the decoder tokens
-  PackedLinear self_out;
-  LayerNormParams self_norm;
-  PackedLinear cross_q;     // queries from the decoder
-  PackedLinear cross_kv;    // k | v from the encoder output, once per source
-  PackedLinear cross_out;
-  LayerNormParams cross_norm;
-  PackedLinear fc1, fc2;
-  LayerNormParams final_norm;
+  Linear self_qkv;    // q | k | v of the decoder tokens
+  Linear self_out;
+  LayerNorm self_norm;
+  Linear cross_q;     // queries from the decoder
+  Linear cross_kv;    // k | v from the encoder output, once per source
+  Linear cross_out;
+  LayerNorm cross_norm;
+  Linear fc1, fc2;
+  LayerNorm final_norm;
 };
 
 struct Seq2SeqModel::Weights {
-  std::vector<float> encoder_tokens, decoder_tokens;        // decoder_tokens empty: shared
-  std::vector<float> encoder_positions, decoder_positions;  // decoder_positions empty: shared
-  LayerNormParams encoder_embedding_norm, decoder_embedding_norm;  // BART's layernorm_embedding
-  std::vector<EncoderLayer> encoder;
+  // Views into the model file (or converted once); decoder_tokens / decoder_positions empty: shared.
+  FloatTensor encoder_tokens, decoder_tokens;
+  FloatTensor encoder_positions, decoder_positions;
+  LayerNorm encoder_embedding_norm, decoder_embedding_norm;  // BART's layernorm_embedding
+  std::vector<packformer::EncoderLayer> encoder;  // post-LN, as BERT's (layers/encoder_layer.h)
   std::vector<DecoderLayer> decoder;
-  std::unique_ptr<PackedLinear> lm_head;  // tied embeddings, final_logits_bias in the epilogue
+  std::unique_ptr<Linear> lm_head;  // tied embeddings, final_logits_bias in the epilogue
 
   const float* decoder_token_table() const { return decoder_tokens.empty() ? encoder_tokens.data() : decoder_tokens.data(); }
   const float* decoder_position_table() const {
@@ -52,8 +44,10 @@ struct Seq2SeqModel::Weights {
 
 // Grown when a call needs more, never shrunk: a warm model allocates nothing.
 struct Seq2SeqModel::Workspace {
-  // Encoder: every source token of the call, packed.
-  std::vector<float> ex, eqkv, ectx, esum, einner;
+  // Encoder: every source token of the call, packed: the hidden states, then one encoder
+  // layer's scratch (Seq2SeqModel::encoder_buffers()).
+  RowArena encoder_rows;
+  std::array<float*, EncoderLayer::kBufferCount> encoder_scratch{};
   std::vector<int32_t> eids;
   std::vector<int64_t> src_start, src_len, query_rows;  // per source
   // Cross-attention keys | values: [decoder layer][source token][2 * d_model].

@@ -133,16 +133,6 @@ class BrokenGpt2 : public ::testing::Test {
   TempDir tmp_;
 };
 
-void expect_error(const std::function<void()>& f, ErrorKind kind, const std::vector<std::string>& pieces) {
-  try {
-    f();
-    ADD_FAILURE() << "no error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    for (const auto& piece : pieces) EXPECT_NE(std::string(e.what()).find(piece), std::string::npos) << e.what();
-  }
-}
-
 TEST_F(BrokenGpt2, MissingOrBadConfigFieldsAreNamed) {
   const auto no_embd = copy_with([](nlohmann::json& c) { c.erase("n_embd"); });
   expect_error([&] { load_model(no_embd); }, ErrorKind::InvalidModel, {"config.json", "n_embd"});

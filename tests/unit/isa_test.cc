@@ -11,7 +11,7 @@
 namespace packformer {
 namespace {
 
-constexpr Isa kAll[] = {Isa::Generic, Isa::Avx2, Isa::Avx512};
+const auto& kAll = kAllIsas;
 
 // The Error `fn` throws (failing the test if it throws none).
 template <typename Fn>
@@ -50,22 +50,28 @@ TEST(Isa, EachVariantIsChosenWhenForcedOrRefusedNamingTheMissingFlag) {
 }
 
 TEST(Isa, UnsetMeansTheBestVariantThisCpuRuns) {
-  const Isa best = isa_supported(Isa::Avx512) ? Isa::Avx512 : isa_supported(Isa::Avx2) ? Isa::Avx2 : Isa::Generic;
+  Isa best = Isa::Generic;  // variants are ordered: each runs where the next does
+  for (const Isa isa : kAll)
+    if (isa_supported(isa)) best = isa;
   EXPECT_EQ(choose_isa(nullptr), best);
   EXPECT_EQ(choose_isa(""), best);
 }
 
-// Register tiles and packing widths as documented in kernels/gemm_kernel.h: AVX-512 packs
-// panels twice as wide as AVX2.
+// Register tiles and packing widths as documented in kernels/gemm_kernel.h and
+// gemm_lowp_kernel.h: AVX-512 packs panels twice as wide as AVX2.
 TEST(KernelTable, TilesAndPanelWidths) {
   for (const Isa isa : kAll) {
     if (const char* missing = isa_missing_flag(isa)) {
       std::cout << "[ INFO ] " << isa_name(isa) << " table not checked: this CPU lacks " << missing << "\n";
       continue;
     }
-    const GemmKernel& g = kernel_table(isa).gemm;
-    EXPECT_EQ(g.nr, isa == Isa::Avx512 ? 32 : 16) << isa_name(isa);
-    EXPECT_EQ(g.mr, isa == Isa::Avx512 ? 8 : 6) << isa_name(isa);
+    const KernelTable& table = kernel_table(isa);
+    const bool avx512 = isa >= Isa::Avx512;
+    for (const int64_t nr : {table.gemm.nr, table.gemm_bf16.nr, table.gemm_int8.nr}) EXPECT_EQ(nr, avx512 ? 32 : 16) << isa_name(isa);
+    for (const int64_t mr : {table.gemm.mr, table.gemm_bf16.mr, table.gemm_int8.mr}) EXPECT_EQ(mr, avx512 ? 8 : 6) << isa_name(isa);
+    // The instructions named by the variant run its low-precision GEMMs; the others widen.
+    EXPECT_EQ(table.gemm_bf16.a_format, isa == Isa::Avx512Bf16 ? Bf16AFormat::Pairs : Bf16AFormat::Floats) << isa_name(isa);
+    EXPECT_EQ(table.gemm_int8.layout, isa >= Isa::Avx512Vnni ? Int8Layout::U8S8Quads : Int8Layout::S16Pairs) << isa_name(isa);
   }
 }
 

@@ -1,4 +1,4 @@
-// The packed GEMM (backends/cpu/gemm.h) and PackedLinear against a naive double-accumulated
+// The packed GEMM (backends/cpu/gemm.h) and Linear against a naive double-accumulated
 // reference, on odd shapes, for every epilogue and activation and every ISA variant: each test
 // runs once per variant (weights packed for it, which picks its kernel), and is skipped, naming
 // the missing CPU flag, for a variant this CPU lacks.
@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "backends/cpu/gemm.h"
-#include "backends/cpu/packed_linear.h"
+#include "layers/linear.h"
 #include "packformer/error.h"
 #include "test_util.h"
 
@@ -214,7 +214,7 @@ TEST(PackedWeightsIsa, UnsupportedVariantIsAnError) {
   }
 }
 
-TEST(PackedLinear, EpiloguesMatchPackedGemm) {
+TEST(Linear, EpiloguesMatchPackedGemm) {
   std::mt19937 rng(7);
   const int64_t rows = 37, in = 70, out = 50;
   const auto x = random_vector(rows * in, rng), w = random_vector(out * in, rng), b = random_vector(out, rng);
@@ -222,12 +222,12 @@ TEST(PackedLinear, EpiloguesMatchPackedGemm) {
   const Reference ref = reference(x, w, b, nullptr, rows, out, in);
   const Reference ref_residual = reference(x, w, b, &residual, rows, out, in);
   std::vector<float> y(rows * out);
-  PackedLinear(w, b, in, out, Epilogue::Bias).forward(x.data(), rows, y.data(), nullptr);
+  Linear(w, b, in, out, Epilogue::Bias).forward(x.data(), rows, y.data(), nullptr);
   for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], ref.value[i], tolerance(ref.scale[i], in, false, 0));
-  PackedLinear(w, b, in, out, Epilogue::BiasResidual).forward(x.data(), rows, y.data(), residual.data());
+  Linear(w, b, in, out, Epilogue::BiasResidual).forward(x.data(), rows, y.data(), residual.data());
   for (size_t i = 0; i < y.size(); ++i)
     ASSERT_NEAR(y[i], ref_residual.value[i], tolerance(ref_residual.scale[i], in, false, 0));
-  PackedLinear(w, b, in, out, Epilogue::BiasActivation, Activation::Silu).forward(x.data(), rows, y.data(), nullptr);
+  Linear(w, b, in, out, Epilogue::BiasActivation, Activation::Silu).forward(x.data(), rows, y.data(), nullptr);
   for (size_t i = 0; i < y.size(); ++i) {
     const double expected = activate_ref(Activation::Silu, ref.value[i]);
     ASSERT_NEAR(y[i], expected, tolerance(ref.scale[i], in, true, expected, ref.value[i]));

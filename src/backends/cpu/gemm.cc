@@ -5,28 +5,24 @@
 #include <algorithm>
 #include <cstring>
 
+#include "backends/cpu/gemm_blocking.h"
 #include "backends/cpu/kernels/gemm_kernel.h"
 #include "packformer/error.h"
 
 namespace packformer {
 namespace {
 
+using gemm_blocking::ceil_div;
+using gemm_blocking::kMC;
+using gemm_blocking::kNC;
+using gemm_blocking::kSerialWork;
+using gemm_blocking::kSmallM;
+
 // Cache blocking (Zen: 32 KiB L1d, 512 KiB+ L2): a kKC x nr B micro-panel (16 or 32 KiB)
 // stays in L1 (or L2's nearest ways) while the mc x kKC packed A block (~144 KiB) streams from
-// L2; kNC columns of B per pass. mc is kMC rounded down to the variant's mr.
+// L2; kNC columns of B per pass (gemm_blocking.h). mc is kMC rounded down to the variant's mr.
 constexpr int64_t kKC = 256;
-constexpr int64_t kMC = 144;
-constexpr int64_t kNC = 4096;
-// Up to this many rows a thread takes all of K in one block (see gemm_block).
-constexpr int64_t kSmallM = 24;
-// Below this many multiply-adds a parallel region costs more than it saves.
-constexpr int64_t kSerialWork = 1 << 16;
-
-// Packed A of one thread: static TLS, so the first use of a thread costs nothing and no call
-// ever allocates.
-alignas(64) thread_local float t_packed_a[kMC * kKC];
-
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+static_assert(kMC * kKC * sizeof(float) == gemm_blocking::kPackedABytes, "packed A fills the shared buffer");
 
 struct Problem {
   const float* x;
@@ -71,7 +67,7 @@ void gemm_block(const Problem& pr, int64_t m0, int64_t m1, int64_t p0, int64_t p
   const bool whole_k = m1 - m0 <= kSmallM && padded_rows * pr.k <= kMC * kKC;
   const int64_t k_blocks = whole_k ? 1 : std::max<int64_t>(1, ceil_div(pr.k, kKC));
   const int64_t kc_step = ceil_div(pr.k, k_blocks);
-  float* packed_a = t_packed_a;
+  float* packed_a = reinterpret_cast<float*>(gemm_blocking::packed_a_buffer());
   for (int64_t pc = p0; pc < p1; pc += kNC / nr) {
     const int64_t pc_end = std::min(p1, pc + kNC / nr);
     for (int64_t kb = 0; kb < k_blocks; ++kb) {
@@ -104,20 +100,6 @@ void gemm_block(const Problem& pr, int64_t m0, int64_t m1, int64_t p0, int64_t p
         }
       }
     }
-  }
-}
-
-// Splits `threads` into a grid of tm x tn over (M micro-panels, N panels), minimising the
-// busiest thread's cost in micro-kernel steps: its tiles, plus streaming its B panels from
-// memory (~2 tiles' worth each: small M is bandwidth-bound, so split N there) and packing
-// its A rows once per N block.
-void thread_grid(int64_t m_panels, int64_t n_panels, int64_t nr, int threads, int& tm, int& tn) {
-  double best = 0.0;
-  for (int d = 1; d <= threads; ++d) {
-    if (threads % d != 0) continue;
-    const int64_t my_m = ceil_div(m_panels, threads / d), my_n = ceil_div(n_panels, d);
-    const double cost = static_cast<double>(my_m * my_n) + 2.0 * my_n + 0.5 * my_m * ceil_div(my_n * nr, kNC);
-    if (d == 1 || cost < best) best = cost, tn = d, tm = threads / d;
   }
 }
 
@@ -157,7 +139,7 @@ void packed_gemm(const float* x, int64_t m, const PackedWeights& w, float* y, co
   {
     const int threads = omp_get_num_threads(), id = omp_get_thread_num();
     int tm = 1, tn = 1;
-    thread_grid(m_panels, n_panels, pr.nr, threads, tm, tn);
+    gemm_blocking::thread_grid(m_panels, n_panels, pr.nr, threads, tm, tn);
     const int64_t ti = id / tn, tj = id % tn;
     const int64_t mp0 = m_panels * ti / tm, mp1 = m_panels * (ti + 1) / tm;
     const int64_t np0 = n_panels * tj / tn, np1 = n_panels * (tj + 1) / tn;

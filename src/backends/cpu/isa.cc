@@ -11,7 +11,7 @@ namespace packformer {
 namespace {
 
 struct Flag {
-  const char* name;  // as /proc/cpuinfo and lscpu spell it
+  const char* name;  // as /proc/cpuinfo and lscpu spell it (GCC's builtin drops the '_')
   int present;  // __builtin_cpu_supports(name): non-zero when the CPU has it
 };
 
@@ -21,7 +21,7 @@ const char* first_missing(std::initializer_list<Flag> flags) {
   return nullptr;
 }
 
-constexpr const char* kAccepted = "generic, avx2, avx512";
+constexpr const char* kAccepted = "generic, avx2, avx512, avx512vnni, avx512bf16";
 
 }  // namespace
 
@@ -31,12 +31,17 @@ const char* isa_missing_flag(Isa isa) {
     case Isa::Generic: return nullptr;
     case Isa::Avx2: return first_missing({{"avx2", __builtin_cpu_supports("avx2")}, {"fma", __builtin_cpu_supports("fma")}});
     case Isa::Avx512:
-      return first_missing({{"avx2", __builtin_cpu_supports("avx2")},
-                            {"fma", __builtin_cpu_supports("fma")},
-                            {"avx512f", __builtin_cpu_supports("avx512f")},
+      if (const char* missing = isa_missing_flag(Isa::Avx2)) return missing;
+      return first_missing({{"avx512f", __builtin_cpu_supports("avx512f")},
                             {"avx512bw", __builtin_cpu_supports("avx512bw")},
                             {"avx512vl", __builtin_cpu_supports("avx512vl")},
                             {"avx512dq", __builtin_cpu_supports("avx512dq")}});
+    case Isa::Avx512Vnni:
+      if (const char* missing = isa_missing_flag(Isa::Avx512)) return missing;
+      return first_missing({{"avx512_vnni", __builtin_cpu_supports("avx512vnni")}});
+    case Isa::Avx512Bf16:
+      if (const char* missing = isa_missing_flag(Isa::Avx512Vnni)) return missing;
+      return first_missing({{"avx512_bf16", __builtin_cpu_supports("avx512bf16")}});
   }
   return "?";
 }
@@ -48,17 +53,19 @@ const char* isa_name(Isa isa) {
     case Isa::Generic: return "generic";
     case Isa::Avx2: return "avx2";
     case Isa::Avx512: return "avx512";
+    case Isa::Avx512Vnni: return "avx512vnni";
+    case Isa::Avx512Bf16: return "avx512bf16";
   }
   return "?";
 }
 
 Isa choose_isa(const char* forced) {
   if (forced == nullptr || *forced == '\0') {
-    for (const Isa isa : {Isa::Avx512, Isa::Avx2})
+    for (const Isa isa : {Isa::Avx512Bf16, Isa::Avx512Vnni, Isa::Avx512, Isa::Avx2})
       if (isa_supported(isa)) return isa;
     return Isa::Generic;
   }
-  for (const Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+  for (const Isa isa : kAllIsas) {
     if (std::strcmp(forced, isa_name(isa)) != 0) continue;
     if (const char* missing = isa_missing_flag(isa))
       fail(ErrorKind::Unsupported, std::string("PACKFORMER_ISA=") + forced + ": this CPU lacks the " + missing +

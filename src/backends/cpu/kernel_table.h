@@ -1,4 +1,5 @@
-// One table of kernels per ISA variant (generic, AVX2+FMA, AVX-512), filled at compile time
+// One table of kernels per ISA variant (generic, AVX2+FMA, AVX-512 and its VNNI and BF16
+// extensions), filled at compile time
 // and chosen once at start-up (cpu_isa()), as XNNPACK's gemm-config does: for each op, the
 // kernel together with what its callers must agree with, such as the GEMM's register tile
 // and the width of the weight panels it reads, so a variant can change its tile and packing
@@ -10,6 +11,7 @@
 #include "backends/cpu/attention.h"
 #include "backends/cpu/isa.h"
 #include "backends/cpu/kernels/gemm_kernel.h"
+#include "backends/cpu/kernels/gemm_lowp_kernel.h"
 
 namespace packformer {
 
@@ -19,10 +21,26 @@ struct GemmKernel {
   int64_t mr, nr;  // register tile; nr is also the width of the packed weight panels
 };
 
+// bf16 weights x activations rounded to bf16, fp32 accumulation (backends/cpu/gemm_bf16.h).
+struct GemmBf16Kernel {
+  void (*micro)(const MicroTileBf16&);
+  int64_t mr, nr;  // register tile; nr is also the width of the packed weight panels
+  Bf16AFormat a_format;
+};
+
+// int8 weights x activations quantized per row, int32 accumulation (backends/cpu/gemm_int8.h).
+struct GemmInt8Kernel {
+  void (*micro)(const MicroTileInt8&);
+  int64_t mr, nr;  // register tile; nr is also the width of the packed weight panels
+  Int8Layout layout;
+};
+
 struct KernelTable {
   Isa isa;
   GemmKernel gemm;
   void (*attention)(const AttentionArgs&);
+  GemmBf16Kernel gemm_bf16;
+  GemmInt8Kernel gemm_int8;
 };
 
 // The table of `isa`. Throws Unsupported, naming the missing CPU flag, when this CPU cannot

@@ -18,7 +18,7 @@
 #include "core/half.h"
 #include "models/device_encoder.h"
 #include "models/device_workspace.h"
-#include "models/embeddings.h"
+#include "models/encoder_model.h"
 #include "packformer/error.h"
 #include "packformer/profiler.h"
 
@@ -176,7 +176,7 @@ void CudaEncoder::fill_indices(const EncoderInput& input, bool packed, int64_t m
     ints[l.key_rows + b] = static_cast<int32_t>(len);
     for (int64_t t = 0; t < len; ++t) {
       ints[l.token_ids + start + t] = ids[t];
-      ints[l.positions + start + t] = static_cast<int32_t>(position_id(c, t));
+      ints[l.positions + start + t] = static_cast<int32_t>(c.position_id(t));
       ints[l.type_ids + start + t] = input.type_ids.empty() ? 0 : input.type_ids[b][t];
       ints[l.output_rows + output.offsets[b] + t] = static_cast<int32_t>(start + t);
     }
