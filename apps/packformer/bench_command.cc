@@ -162,7 +162,7 @@ void run_bench(const BenchOptions& o) {
   }
   EncoderOptions options;
   options.threads = threads;
-  const auto encoder = Encoder::load(o.model, o.device.apply_to(options));
+  const auto encoder = o.device.load(o.model, options);
   const EncoderInput input = make_batch(*encoder, o);
   if (o.dump_ids) {  // the exact batch, for other engines to time the same ids (bench/gpu)
     for (const auto& ids : input.ids) {

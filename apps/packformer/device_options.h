@@ -1,11 +1,15 @@
-// --device cpu|cuda|cuda:N and --dtype fp32|fp16|bf16, shared by every command that loads an
-// encoder. The library checks the values (clear errors for a build without CUDA, a machine
-// without a GPU, or fp16 on the CPU).
+// --device cpu|cuda|cuda:N and --dtype fp32|bf16|int8|fp16, shared by every command that
+// loads an encoder. The library checks the values (clear errors for a build without CUDA, a
+// machine without a GPU, fp16 on the CPU or int8 on CUDA).
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+#include <memory>
 #include <string>
 
+#include "packformer/device.h"
 #include "packformer/encoder.h"
 
 namespace packformer::cli {
@@ -16,8 +20,9 @@ struct DeviceOptions {
 
   void add_to(CLI::App* cmd) {
     cmd->add_option("--device", device, "where the fast path runs: cpu | cuda | cuda:N")->capture_default_str();
-    cmd->add_option("--dtype", dtype, "fast-path precision: fp32 | fp16 | bf16 (fp16/bf16 need --device cuda)")
-        ->check(CLI::IsMember({"fp32", "fp16", "bf16"}))
+    cmd->add_option("--dtype", dtype,
+                    "fast-path precision: fp32 | bf16 | int8 (CPU) | fp16 (CUDA); the slow path is always fp32")
+        ->check(CLI::IsMember({"fp32", "fp16", "bf16", "int8"}))
         ->capture_default_str();
   }
   // `options` (from PathOptions) with the device and dtype set.
@@ -25,6 +30,16 @@ struct DeviceOptions {
     options.device = device;
     options.dtype = dtype;
     return options;
+  }
+  // Loads the encoder with the device and dtype set; says so on stderr, in one line, when the
+  // CPU lacks the instructions that make the chosen precision fast.
+  std::unique_ptr<Encoder> load(const std::filesystem::path& model, const EncoderOptions& options) const {
+    auto encoder = Encoder::load(model, apply_to(options));
+    const Precision precision = parse_precision(dtype);
+    if (parse_device(device).kind == DeviceKind::Cpu && !cpu_has_fast(precision))
+      std::cerr << "warning: this CPU lacks " << (precision == Precision::BF16 ? "AVX512_BF16" : "AVX-512")
+                << ": --dtype " << dtype << " runs correctly but may be slower than fp32\n";
+    return encoder;
   }
 };
 

@@ -86,6 +86,15 @@ std::vector<std::string> read_lines(const std::string& path) {
   return lines;
 }
 
+std::pair<std::string, std::string> split_pair_line(const std::string& line, size_t line_number) {
+  const size_t tab = line.find('\t');
+  const size_t tabs = static_cast<size_t>(std::count(line.begin(), line.end(), '\t'));
+  if (tabs != 1)
+    fail(ErrorKind::InvalidInput, "line " + std::to_string(line_number) + ": expected two texts separated by one tab, found " +
+                                      std::to_string(tabs) + " tabs");
+  return {line.substr(0, tab), line.substr(tab + 1)};
+}
+
 int64_t count_lines(const std::string& path) {
   struct stat info {};
   if (path.empty() || path == "-" || ::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return -1;

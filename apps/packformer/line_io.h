@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace packformer::cli {
@@ -61,6 +62,10 @@ std::vector<std::string> read_lines(const std::string& path);
 // The number of lines of `path` if it is a regular file (a last line without "\n" counts),
 // else -1 (stdin, pipes). Reads the file once; for progress lines only.
 int64_t count_lines(const std::string& path);
+
+// A text pair given as one line "first<TAB>second" (cross-encoders, tokenize --pair). A line
+// without exactly one tab is refused with an InvalidInput error naming its line number.
+std::pair<std::string, std::string> split_pair_line(const std::string& line, size_t line_number);
 
 // Opens `path` for writing ("" or "-" = stdout); closes it on destruction.
 class OutputFile {

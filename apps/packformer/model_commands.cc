@@ -1,7 +1,8 @@
-// embed, classify and hidden: text (or ids) in, one JSON value per input line out (or for
-// embed an .npy matrix). Input is streamed through the runtime's Batcher: lines are read,
-// checked and submitted --batch-size at a time, results are written in input order as they
-// complete, so memory stays bounded whatever the input's size.
+// embed, classify and hidden: text (or ids, or for classify --pairs tab-separated text pairs)
+// in, one JSON value per input line out (or for embed an .npy matrix). Input is streamed
+// through the runtime's Batcher: lines are read, checked and submitted --batch-size at a time,
+// results are written in input order as they complete, so memory stays bounded whatever the
+// input's size.
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,6 +40,7 @@ struct ModelOptions {
   int64_t sessions = 1;
   std::string format = "jsonl";
   bool ids = false;
+  bool pairs = false;  // classify: each line is "first<TAB>second" (cross-encoders)
   bool verbose = false;
   PathOptions paths;
   DeviceOptions device;
@@ -62,6 +64,19 @@ EncoderInput parse_id_lines(const std::vector<std::string>& lines, size_t first_
     }
     input.ids.push_back(std::move(ids));
   }
+  return input;
+}
+
+// classify --pairs: each line "first<TAB>second" becomes one sequence with the tokenizer's
+// pair form and its type ids. `first_line` is the input line number of lines[0].
+EncoderInput tokenize_pair_lines(const Encoder& encoder, const std::vector<std::string>& lines, size_t first_line,
+                                 int64_t max_length, size_t& truncated) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  pairs.reserve(lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) pairs.push_back(split_pair_line(lines[i], first_line + i));
+  size_t cut = 0;
+  EncoderInput input = encoder.tokenize_pairs(pairs, max_length, &cut);
+  truncated += cut;
   return input;
 }
 
@@ -138,9 +153,10 @@ void run_task(Task task, const ModelOptions& o) {
   check_range("--max-batch-tokens", o.max_batch_tokens, 1, kMaxBatchTokens);
   check_range("--sessions", o.sessions, 1, kMaxThreads);
   const int threads = checked_threads(o.threads);
+  if (o.pairs && o.ids) fail(ErrorKind::InvalidInput, "--pairs reads text pairs: it cannot be combined with --ids");
   if (o.format == "npy" && is_stdout(o.output) && ::isatty(STDOUT_FILENO))
     fail(ErrorKind::InvalidInput, "--format npy writes binary data: give --output FILE or redirect stdout");
-  const auto encoder = Encoder::load(o.model, o.device.apply_to(o.paths.encoder_options(threads, /*load_tokenizer=*/!o.ids)));
+  const auto encoder = o.device.load(o.model, o.paths.encoder_options(threads, /*load_tokenizer=*/!o.ids));
   const ModelInfo& info = encoder->info();
   if (task == Task::Classify && info.num_labels == 0)
     fail(ErrorKind::InvalidInput, o.model + ": the model has no sequence-classification head "
@@ -186,6 +202,8 @@ void run_task(Task task, const ModelOptions& o) {
       EncoderInput input;
       if (o.ids) {
         input = parse_id_lines(chunk, lines_read + 1, max_length, info.vocab_size, truncated);
+      } else if (o.pairs) {
+        input = tokenize_pair_lines(*encoder, chunk, lines_read + 1, max_length, truncated);
       } else {
         size_t cut = 0;
         input = encoder->tokenize(chunk, max_length, &cut);
@@ -198,9 +216,11 @@ void run_task(Task task, const ModelOptions& o) {
                                             std::to_string(o.max_batch_tokens) +
                                             ") allows in one batch: raise --max-batch-tokens or lower --max-length");
       lines_read += chunk.size();
-      for (auto& ids : input.ids) {
-        const auto tokens = static_cast<int64_t>(ids.size());
-        pending.push_back({batcher.submit(std::move(ids)), tokens});
+      for (size_t i = 0; i < input.ids.size(); ++i) {
+        const auto tokens = static_cast<int64_t>(input.ids[i].size());
+        // A pair's type ids (0 / 1 for BERT) matter; single texts keep the model's default 0.
+        std::vector<int32_t> types = o.pairs ? std::move(input.type_ids[i]) : std::vector<int32_t>{};
+        pending.push_back({batcher.submit(std::move(input.ids[i]), std::move(types)), tokens});
       }
       using namespace std::chrono_literals;
       while (!pending.empty() && pending.front().result.wait_for(0s) == std::future_status::ready) write_first();
@@ -240,6 +260,9 @@ void add_task(CLI::App& app, Task task, const char* name, const char* descriptio
   cmd->add_option("--threads", options->threads, "threads (default: all cores)");
   cmd->add_flag("--ids", options->ids, "read token ids, one JSON array per line, instead of text");
   cmd->add_flag("--verbose", options->verbose, "print a throughput summary on stderr (always on a terminal)");
+  if (task == Task::Classify)
+    cmd->add_flag("--pairs", options->pairs,
+                  "each line is a text pair \"first<TAB>second\", read as one sequence (cross-encoders)");
   if (task == Task::Embed)
     cmd->add_option("--format", options->format,
                     "jsonl: one JSON array per line; npy: one float32 array [lines, dim] (NumPy .npy)")

@@ -34,7 +34,7 @@ double cosine(const float* a, const float* b, int64_t n) {
 
 void run_similarity(const SimilarityOptions& o) {
   const int threads = checked_threads(o.threads);
-  const auto encoder = Encoder::load(o.model, o.device.apply_to(o.paths.encoder_options(threads)));
+  const auto encoder = o.device.load(o.model, o.paths.encoder_options(threads));
   const std::vector<std::string> texts = read_lines(o.input);
   if (texts.empty())
     fail(ErrorKind::InvalidInput,

@@ -1,5 +1,5 @@
 // Where an encoder runs and in which precision: `--device cpu|cuda|cuda:N` and
-// `--dtype fp32|fp16|bf16`. The parsers are plain host code, available in every build.
+// `--dtype fp32|fp16|bf16|int8`. The parsers are plain host code, available in every build.
 #pragma once
 
 #include <string>
@@ -17,12 +17,20 @@ struct Device {
 // "cpu", "cuda" (= cuda:0) or "cuda:N". Throws InvalidInput naming the accepted forms.
 Device parse_device(const std::string& text);
 
-enum class Precision { F32, F16, BF16 };
+// The precision of the fast path's matrix products (LayerNorm, softmax and accumulation stay
+// fp32). CPU: F32, BF16 (weights in bf16), Int8 (weights int8 per output channel, activations
+// quantized per row at run time). CUDA: F32, F16, BF16.
+enum class Precision { F32, F16, BF16, Int8 };
 
-// "fp32" | "fp16" | "bf16" (also "float32", "float16", "bfloat16"). Throws InvalidInput.
+// "fp32" | "fp16" | "bf16" | "int8" (also "float32", "float16", "bfloat16"). Throws InvalidInput.
 Precision parse_precision(const std::string& text);
 const char* precision_name(Precision dtype);
 int precision_bytes(Precision dtype);
+// Throws InvalidInput when `dtype` cannot run on `device` (fp16 on the CPU, int8 on CUDA).
+void check_precision_on(Precision dtype, DeviceKind device);
+// True when this CPU has instructions made for `dtype` (bf16: AVX512_BF16; int8: AVX512_VNNI
+// or AVX2); without them bf16 and int8 still run, correctly but slower than fp32 may.
+bool cpu_has_fast(Precision dtype);
 
 // True when this build has the CUDA backend (CMake option PACKFORMER_CUDA).
 bool cuda_built();

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "packformer/limits.h"
@@ -77,8 +78,10 @@ struct EncoderOptions {
   // Where the fast path runs: "cpu", "cuda" or "cuda:N" (weights are uploaded at load). The
   // slow path (the reference) and the heads always run on the CPU.
   std::string device = "cpu";
-  // Compute dtype of the fast path: "fp32", or on CUDA also "fp16" / "bf16" (weights are
-  // converted once at load; LayerNorm, softmax and accumulation stay fp32).
+  // Precision of the fast path's matrix products, weights converted once at load: "fp32";
+  // "bf16" (CPU and CUDA); "int8" on the CPU (weights per output channel, activations per row
+  // at run time, int32 sums); "fp16" on CUDA. Embeddings, LayerNorm, softmax, attention,
+  // accumulation and the heads stay fp32. The slow path (the reference) is always fp32.
   std::string dtype = "fp32";
   // Most bytes one run() may allocate for a batch's activations and outputs (weights not
   // counted). Checked before allocating: a batch over it fails with ErrorKind::OutOfMemory.
@@ -121,6 +124,13 @@ class Encoder {
   // Tokenizes texts with the folder's tokenizer, truncating to `max_length` tokens (0 = the
   // model's max_length). `truncated` (if given) receives how many texts were cut.
   EncoderInput tokenize(const std::vector<std::string>& texts, int64_t max_length = 0, size_t* truncated = nullptr) const;
+  // Tokenizes text pairs (query, passage) as one sequence each, the way cross-encoders read
+  // them: [CLS] a [SEP] b [SEP] with type ids 0 / 1 for BERT, <s> a </s></s> b </s> for
+  // RoBERTa / XLM-R. Truncation is longest_first (the longer text is cut first). Throws
+  // InvalidInput when the tokenizer gives a type id the model has no embedding for, and
+  // Unsupported when the tokenizer has no pair form.
+  EncoderInput tokenize_pairs(const std::vector<std::pair<std::string, std::string>>& pairs, int64_t max_length = 0,
+                              size_t* truncated = nullptr) const;
 
  private:
   explicit Encoder(std::shared_ptr<const EncoderCore> core);

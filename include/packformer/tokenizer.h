@@ -65,6 +65,13 @@ class Tokenizer {
 
   virtual ~Tokenizer();
   virtual Encoding encode(std::string_view text, const EncodeOptions& options = {}) const = 0;
+  // A pair of texts as Hugging Face's tokenizer.encode(first, second) gives it: the
+  // post-processor's pair form ([CLS] a [SEP] b [SEP] with type ids 0 then 1 for BERT,
+  // <s> a </s></s> b </s> with type ids 0 for RoBERTa / XLM-R). max_length truncates
+  // longest_first as HF does: the longer text loses tokens first, down to an even split.
+  // A tokenizer without a pair form (Marian, a template without "pair") throws Unsupported.
+  virtual Encoding encode_pair(std::string_view first, std::string_view second,
+                               const EncodeOptions& options = {}) const;
   virtual std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens = true) const = 0;
   virtual int32_t pad_id() const = 0;  // id used to pad batches
   // One past the largest id the tokenizer can produce (model vocabulary and added tokens).
@@ -82,6 +89,11 @@ class Tokenizer {
   // Truncates `content` ids to fit max_length once `special_count` tokens are added.
   static bool truncate_content(std::vector<int32_t>& content, size_t max_length, size_t special_count,
                                TruncationSide side);
+  // Truncates a pair's content ids together, HF's longest_first: the longer one is cut first,
+  // down to an even split (the odd token to the longer one, to `second` on a tie). Returns whether
+  // anything was cut.
+  static bool truncate_pair(std::vector<int32_t>& first, std::vector<int32_t>& second, size_t max_length,
+                            size_t special_count, TruncationSide side);
   // Applies padding settings to a finished encoding.
   static void pad(Encoding& encoding, const PaddingSettings& padding);
   // The max_length encode() should use for `options` (0 = none), and its side.

@@ -92,7 +92,7 @@ SPECS = [
         hidden_act="relu", num_labels=3,
         id2label={0: "negative", 1: "neutral", 2: "positive"},
         label2id={"negative": 0, "neutral": 1, "positive": 2}),
-        max_shard_size="50KB", seed=1002),
+        max_shard_size="50KB", seed=1002, extra={"tokenizer": True}),
     Spec("tiny-roberta", "RobertaForSequenceClassification", "roberta", _roberta_config(
         vocab_size=1000, hidden_size=64, num_attention_heads=4, intermediate_size=128,
         hidden_act="gelu_new", num_labels=2),
@@ -240,11 +240,15 @@ def _save_tiny_tokenizer(out: Path, vocab_size: int) -> None:
     from transformers import BertTokenizerFast
     with tempfile.TemporaryDirectory() as tmp:
         vf = Path(tmp) / "vocab.txt"
-        vf.write_text("\n".join(_tiny_vocab(vocab_size)) + "\n", encoding="utf-8")
-        tok = BertTokenizerFast(vocab_file=str(vf), do_lower_case=True, model_max_length=24)
+        vocab = _tiny_vocab(vocab_size)
+        vf.write_text("\n".join(vocab) + "\n", encoding="utf-8")
+        # transformers 5's BertTokenizer takes the vocabulary itself (`vocab`); a `vocab_file`
+        # argument is ignored and leaves only the five special tokens.
+        tok = BertTokenizerFast(vocab={t: i for i, t in enumerate(vocab)}, do_lower_case=True, model_max_length=24)
         tok.save_pretrained(str(out))
         shutil.copyfile(vf, out / "vocab.txt")   # like real BERT folders (tokenizer.json is the source of truth)
     assert (out / "tokenizer.json").exists()
+    assert len(json.loads((out / "tokenizer.json").read_text())["model"]["vocab"]) == vocab_size
 
 
 def _write_st_files(out: Path, hidden: int, max_seq_length: int) -> None:
@@ -328,8 +332,9 @@ def build_tiny(spec: Spec) -> dict:
     if spec.max_shard_size:
         save_kw["max_shard_size"] = spec.max_shard_size
     model.to(spec.save_dtype).save_pretrained(str(out), **save_kw)
-    if spec.extra.get("sentence_transformers"):
+    if spec.extra.get("sentence_transformers") or spec.extra.get("tokenizer"):
         _save_tiny_tokenizer(out, spec.config["vocab_size"])
+    if spec.extra.get("sentence_transformers"):
         _write_st_files(out, spec.config["hidden_size"], spec.extra["max_seq_length"])
 
     # Goldens come from the folder as saved, loaded back in float32 (BF16/F16 -> F32 exactly,

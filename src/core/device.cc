@@ -27,7 +27,8 @@ Precision parse_precision(const std::string& text) {
   if (text == "fp32" || text == "float32") return Precision::F32;
   if (text == "fp16" || text == "float16") return Precision::F16;
   if (text == "bf16" || text == "bfloat16") return Precision::BF16;
-  fail(ErrorKind::InvalidInput, "dtype '" + text + "' is not one of: fp32, fp16, bf16");
+  if (text == "int8") return Precision::Int8;
+  fail(ErrorKind::InvalidInput, "dtype '" + text + "' is not one of: fp32, fp16, bf16, int8");
 }
 
 const char* precision_name(Precision dtype) {
@@ -35,10 +36,26 @@ const char* precision_name(Precision dtype) {
     case Precision::F32: return "fp32";
     case Precision::F16: return "fp16";
     case Precision::BF16: return "bf16";
+    case Precision::Int8: return "int8";
   }
   return "?";
 }
 
-int precision_bytes(Precision dtype) { return dtype == Precision::F32 ? 4 : 2; }
+int precision_bytes(Precision dtype) {
+  switch (dtype) {
+    case Precision::F32: return 4;
+    case Precision::F16:
+    case Precision::BF16: return 2;
+    case Precision::Int8: return 1;
+  }
+  return 4;
+}
+
+void check_precision_on(Precision dtype, DeviceKind device) {
+  if (device == DeviceKind::Cpu && dtype == Precision::F16)
+    fail(ErrorKind::InvalidInput, "dtype fp16 needs a CUDA device (--device cuda): the CPU computes in fp32, bf16 or int8");
+  if (device == DeviceKind::Cuda && dtype == Precision::Int8)
+    fail(ErrorKind::InvalidInput, "dtype int8 runs on the CPU only (--device cpu): CUDA computes in fp32, fp16 or bf16");
+}
 
 }  // namespace packformer

@@ -17,9 +17,9 @@ std::vector<float> stacked(const FloatTensor& q, const FloatTensor& k, const Flo
   return out;
 }
 
-Linear stacked_qkv(const LinearWeights& q, const LinearWeights& k, const LinearWeights& v) {
+Linear stacked_qkv(const LinearWeights& q, const LinearWeights& k, const LinearWeights& v, Precision dtype) {
   Linear linear(stacked(q.weight, k.weight, v.weight), stacked(q.bias, k.bias, v.bias), q.in, q.out + k.out + v.out,
-                Epilogue::Bias);
+                Epilogue::Bias, Activation::Gelu, dtype);
   for (const LinearWeights* w : {&q, &k, &v}) w->weight.release_pages();  // as Linear(LinearWeights) does
   return linear;
 }
@@ -27,9 +27,9 @@ Linear stacked_qkv(const LinearWeights& q, const LinearWeights& k, const LinearW
 }  // namespace
 
 SelfAttention::SelfAttention(const LinearWeights& query, const LinearWeights& key, const LinearWeights& value,
-                             const LinearWeights& output, int64_t heads)
-    : qkv_(stacked_qkv(query, key, value)),
-      output_(output, Epilogue::BiasResidual),
+                             const LinearWeights& output, int64_t heads, Precision dtype)
+    : qkv_(stacked_qkv(query, key, value, dtype)),
+      output_(output, Epilogue::BiasResidual, Activation::Gelu, dtype),
       heads_(heads),
       head_dim_(query.out / heads) {}
 

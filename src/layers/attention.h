@@ -32,8 +32,9 @@ class SelfAttention {
   enum Buffer { kQkv, kContext, kBufferCount };
 
   // query, key and value [hidden, hidden]; output [hidden, hidden]; heads divides hidden.
+  // `dtype` is the projections' precision (Linear).
   SelfAttention(const LinearWeights& query, const LinearWeights& key, const LinearWeights& value,
-                const LinearWeights& output, int64_t heads);
+                const LinearWeights& output, int64_t heads, Precision dtype = Precision::F32);
 
   // The scratch forward() needs, per row.
   static std::array<RowBuffer, kBufferCount> buffers(int64_t hidden);

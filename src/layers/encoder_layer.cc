@@ -14,9 +14,9 @@ constexpr size_t kFeedForward = kAttention + static_cast<size_t>(SelfAttention::
 }  // namespace
 
 EncoderLayer::EncoderLayer(const EncoderLayerSpec& spec, const EncoderLayerWeights& w)
-    : attention_(w.query, w.key, w.value, w.attention_output, spec.heads),
+    : attention_(w.query, w.key, w.value, w.attention_output, spec.heads, spec.dtype),
       attention_norm_(w.attention_norm.gamma, w.attention_norm.beta, spec.layer_norm_eps),
-      feed_forward_(w.intermediate, w.output, spec.activation),
+      feed_forward_(w.intermediate, w.output, spec.activation, spec.dtype),
       output_norm_(w.output_norm.gamma, w.output_norm.beta, spec.layer_norm_eps) {}
 
 std::array<RowBuffer, EncoderLayer::kBufferCount> EncoderLayer::buffers(const EncoderLayerSpec& spec) {

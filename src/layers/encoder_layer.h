@@ -17,6 +17,7 @@ struct EncoderLayerSpec {
   int64_t hidden = 0, heads = 0, inner = 0;
   float layer_norm_eps = 1e-12f;
   Activation activation = Activation::Gelu;
+  Precision dtype = Precision::F32;  // of the Linear layers
 };
 
 struct EncoderLayerWeights {

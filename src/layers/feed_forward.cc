@@ -4,8 +4,8 @@
 
 namespace packformer {
 
-FeedForward::FeedForward(const LinearWeights& up, const LinearWeights& down, Activation activation)
-    : up_(up, Epilogue::BiasActivation, activation), down_(down, Epilogue::BiasResidual) {}
+FeedForward::FeedForward(const LinearWeights& up, const LinearWeights& down, Activation activation, Precision dtype)
+    : up_(up, Epilogue::BiasActivation, activation, dtype), down_(down, Epilogue::BiasResidual, Activation::Gelu, dtype) {}
 
 std::array<RowBuffer, FeedForward::kBufferCount> FeedForward::buffers(int64_t inner) {
   return {RowBuffer{"ffn_inner", inner}};

@@ -18,7 +18,8 @@ class FeedForward {
   enum Buffer { kInner, kBufferCount };
 
   // up [inner, hidden], down [hidden, inner].
-  FeedForward(const LinearWeights& up, const LinearWeights& down, Activation activation);
+  FeedForward(const LinearWeights& up, const LinearWeights& down, Activation activation,
+              Precision dtype = Precision::F32);
 
   static std::array<RowBuffer, kBufferCount> buffers(int64_t inner);
 

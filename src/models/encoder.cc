@@ -35,6 +35,23 @@ ModelInfo describe(const EncoderModel& model) {
   return info;
 }
 
+// The folder's tokenizer; InvalidModel when it has none.
+const Tokenizer& require_tokenizer(const EncoderCore& core) {
+  if (!core.tokenizer)
+    fail(ErrorKind::InvalidModel, core.model.dir.string() +
+                                      ": no tokenizer found (tokenizer.json, a sentencepiece .model or vocab.txt); "
+                                      "pass token ids with --ids instead");
+  return *core.tokenizer;
+}
+
+// Truncation to `max_length` tokens, 0 (or more than the model takes) = the model's maximum.
+EncodeOptions encode_options(const EncoderCore& core, int64_t max_length) {
+  if (max_length <= 0 || max_length > core.info.max_length) max_length = core.info.max_length;
+  EncodeOptions options;
+  options.max_length = static_cast<size_t>(max_length);
+  return options;
+}
+
 }  // namespace
 
 std::vector<float> EncoderOutput::padded_hidden_states() const {
@@ -57,9 +74,7 @@ std::unique_ptr<Encoder> Encoder::load(const std::filesystem::path& dir, const E
   // Options are checked before the (possibly large) model is read.
   const Device device = parse_device(options.device);
   const Precision dtype = parse_precision(options.dtype);
-  if (device.kind == DeviceKind::Cpu && dtype != Precision::F32)
-    fail(ErrorKind::InvalidInput, std::string("dtype ") + precision_name(dtype) +
-                                      " needs a CUDA device (--device cuda): the CPU paths compute in fp32");
+  check_precision_on(dtype, device.kind);
   if (device.kind == DeviceKind::Cuda) {
     std::string reason;
     const int count = cuda_device_count(&reason);
@@ -75,14 +90,17 @@ std::unique_ptr<Encoder> Encoder::load(const std::filesystem::path& dir, const E
   core->info = describe(core->model);
   core->memory_limit = options.max_memory_bytes > 0 ? options.max_memory_bytes : default_memory_limit();
   if (device.kind == DeviceKind::Cuda) core->device = make_cuda_encoder(core->model, device.index, dtype);
-  else core->fast = std::make_unique<FastEncoder>(core->model);
+  else core->fast = std::make_unique<FastEncoder>(core->model, dtype);
   if (options.load_tokenizer && Tokenizer::find_in_model_dir(dir)) core->tokenizer = Tokenizer::from_model_dir(dir);
   return std::unique_ptr<Encoder>(new Encoder(std::move(core)));
 }
 
 const ModelInfo& Encoder::info() const { return core_->info; }
 std::string Encoder::device_description() const {
-  return core_->device ? core_->device->description() : std::string("cpu, fp32");
+  if (core_->device) return core_->device->description();
+  const Precision dtype = core_->fast->dtype();
+  return std::string("cpu, ") + precision_name(dtype) +
+         (cpu_has_fast(dtype) ? "" : " (this CPU lacks its fast instructions: slower than it could be)");
 }
 const Tokenizer* Encoder::tokenizer() const { return core_->tokenizer.get(); }
 uint64_t Encoder::memory_limit() const { return core_->memory_limit; }
@@ -108,17 +126,36 @@ void Encoder::run(const EncoderInput& input, unsigned outputs, const RunOptions&
 }
 
 EncoderInput Encoder::tokenize(const std::vector<std::string>& texts, int64_t max_length, size_t* truncated) const {
-  if (!core_->tokenizer)
-    fail(ErrorKind::InvalidModel, core_->model.dir.string() +
-                                      ": no tokenizer found (tokenizer.json, a sentencepiece .model or vocab.txt); "
-                                      "pass token ids with --ids instead");
-  if (max_length <= 0 || max_length > core_->info.max_length) max_length = core_->info.max_length;
-  EncodeOptions options;
-  options.max_length = static_cast<size_t>(max_length);
+  const Tokenizer& tokenizer = require_tokenizer(*core_);
+  const EncodeOptions options = encode_options(*core_, max_length);
   EncoderInput input;
   size_t cut = 0;
   for (const auto& text : texts) {
-    Encoding encoding = core_->tokenizer->encode(text, options);
+    Encoding encoding = tokenizer.encode(text, options);
+    cut += encoding.truncated ? 1 : 0;
+    input.ids.push_back(std::move(encoding.ids));
+    input.type_ids.push_back(std::move(encoding.type_ids));
+  }
+  if (truncated) *truncated = cut;
+  return input;
+}
+
+EncoderInput Encoder::tokenize_pairs(const std::vector<std::pair<std::string, std::string>>& pairs, int64_t max_length,
+                                     size_t* truncated) const {
+  const Tokenizer& tokenizer = require_tokenizer(*core_);
+  const EncodeOptions options = encode_options(*core_, max_length);
+  // Type ids index the token-type embedding; a model without one (DistilBERT) reads only 0.
+  const int64_t type_count = std::max<int64_t>(core_->info.type_vocab_size, 1);
+  EncoderInput input;
+  size_t cut = 0;
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    Encoding encoding = tokenizer.encode_pair(pairs[i].first, pairs[i].second, options);
+    for (int32_t type : encoding.type_ids)
+      if (type < 0 || type >= type_count)
+        fail(ErrorKind::InvalidInput,
+             "pair " + std::to_string(i + 1) + ": the tokenizer gives token type id " + std::to_string(type) +
+                 " but the model (type_vocab_size " + std::to_string(core_->info.type_vocab_size) +
+                 ") has type ids [0, " + std::to_string(type_count) + ") only: its tokenizer does not match it");
     cut += encoding.truncated ? 1 : 0;
     input.ids.push_back(std::move(encoding.ids));
     input.type_ids.push_back(std::move(encoding.type_ids));

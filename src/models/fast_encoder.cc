@@ -7,8 +7,9 @@
 
 namespace packformer {
 
-FastEncoder::FastEncoder(const EncoderModel& model)
+FastEncoder::FastEncoder(const EncoderModel& model, Precision dtype)
     : model_(model),
+      dtype_(dtype),
       buffers_(buffers(model.config)),
       embeddings_(model.weights.word_embeddings, model.weights.position_embeddings,
                   model.weights.token_type_embeddings,
@@ -16,7 +17,9 @@ FastEncoder::FastEncoder(const EncoderModel& model)
                             model.config.layer_norm_eps),
                   model.config.first_position()) {
   layers_.reserve(model.weights.layers.size());
-  for (const EncoderLayerWeights& w : model.weights.layers) layers_.emplace_back(model.config.layer_spec(), w);
+  EncoderLayerSpec spec = model.config.layer_spec();
+  spec.dtype = dtype;
+  for (const EncoderLayerWeights& w : model.weights.layers) layers_.emplace_back(spec, w);
 }
 
 FastEncoder::~FastEncoder() = default;

@@ -32,7 +32,9 @@ struct FastWorkspace {
 // The layers: immutable after construction, shared by every session.
 class FastEncoder {
  public:
-  explicit FastEncoder(const EncoderModel& model);
+  // dtype: the precision of every Linear of the layers (fp32, bf16 or int8); embeddings,
+  // LayerNorm, attention and the heads stay fp32.
+  FastEncoder(const EncoderModel& model, Precision dtype);
   ~FastEncoder();
 
   // The per-row buffers run() uses (the hidden states, then one layer's scratch, shared by all
@@ -42,9 +44,11 @@ class FastEncoder {
 
   // Fills output.hidden_states with the real tokens' rows (output.offsets must be set).
   void run(const EncoderInput& input, bool packed, EncoderOutput& output, Profiler* profiler, FastWorkspace& ws) const;
+  Precision dtype() const { return dtype_; }
 
  private:
   const EncoderModel& model_;
+  Precision dtype_;
   std::array<RowBuffer, kBufferCount> buffers_;
   Embeddings embeddings_;
   std::vector<EncoderLayer> layers_;

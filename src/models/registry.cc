@@ -14,6 +14,10 @@ constexpr std::array kArchitectures = {
     Architecture{"xlm-roberta", ModelKind::Encoder, load_bert_model, nullptr},
     Architecture{"distilbert", ModelKind::Encoder, load_distilbert, nullptr},
     Architecture{"gpt2", ModelKind::Decoder, nullptr, load_gpt2_generator},
+    Architecture{"llama", ModelKind::Decoder, nullptr, load_llama_generator},
+    Architecture{"mistral", ModelKind::Decoder, nullptr, load_llama_generator},
+    Architecture{"qwen2", ModelKind::Decoder, nullptr, load_llama_generator},
+    Architecture{"qwen3", ModelKind::Decoder, nullptr, load_llama_generator},
     Architecture{"marian", ModelKind::EncoderDecoder, nullptr, load_seq2seq_generator},
     Architecture{"bart", ModelKind::EncoderDecoder, nullptr, load_seq2seq_generator},
 };

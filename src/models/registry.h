@@ -37,6 +37,7 @@ EncoderModel load_encoder_model(const std::filesystem::path& dir);
 EncoderModel load_bert_model(const std::filesystem::path& dir, const JsonFile& config_json);  // bert.cc
 EncoderModel load_distilbert(const std::filesystem::path& dir, const JsonFile& config_json);  // distilbert.cc
 GenerationModel load_gpt2_generator(const std::filesystem::path& dir, const JsonFile& config_json);     // gpt2.cc
+GenerationModel load_llama_generator(const std::filesystem::path& dir, const JsonFile& config_json);    // llama.cc
 GenerationModel load_seq2seq_generator(const std::filesystem::path& dir, const JsonFile& config_json);  // seq2seq.cc
 
 }  // namespace packformer

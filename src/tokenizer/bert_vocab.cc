@@ -42,7 +42,7 @@ std::unique_ptr<PipelineTokenizer> load_bert_vocab(const std::filesystem::path& 
   parts.normalizer = std::make_unique<BertNormalizer>(true, options.tokenize_chinese_chars,
                                                       options.strip_accents.value_or(options.lowercase), options.lowercase);
   parts.pre_tokenizer = std::make_unique<BertPreTokenizer>();
-  parts.post_processor = std::make_unique<ClsSepPostProcessor>(*cls, *sep);
+  parts.post_processor = std::make_unique<ClsSepPostProcessor>(*cls, *sep, ClsSepPostProcessor::Style::Bert);
   parts.decoder = std::make_unique<WordPieceDecoder>("##", true);
   parts.model = std::make_unique<WordPieceModel>(std::move(vocab), "[UNK]", "##", 100);
   return std::make_unique<PipelineTokenizer>(std::move(parts));

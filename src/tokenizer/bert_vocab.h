@@ -1,6 +1,6 @@
 // A BERT vocab.txt (one token per line, id = line number) as a full WordPiece pipeline, as
 // transformers builds it for BertTokenizer: BertNormalizer, BertPreTokenizer,
-// [CLS] ... [SEP], WordPiece decoder.
+// [CLS] a [SEP] (b [SEP], type ids 1), WordPiece decoder.
 #pragma once
 
 #include <filesystem>

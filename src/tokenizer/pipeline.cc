@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "packformer/error.h"
 #include "tokenizer/utf8.h"
 
 namespace packformer::tokenizer {
@@ -61,17 +62,43 @@ void PipelineTokenizer::encode_content(std::string_view text, std::vector<int32_
 }
 
 Encoding PipelineTokenizer::encode(std::string_view text, const EncodeOptions& options) const {
-  IdSequence sequence;
-  encode_content(text, sequence.ids);
-  Encoding encoding;
+  SequenceParts parts(1);
+  encode_content(text, parts[0].ids);
+  bool truncated = false;
   const TruncationSettings truncation = effective_truncation(options);
   if (truncation.max_length > 0) {
-    const size_t special = options.add_special_tokens && post_processor_ ? post_processor_->added_tokens() : 0;
-    encoding.truncated = truncate_content(sequence.ids, truncation.max_length, special, truncation.side);
+    const size_t special = options.add_special_tokens && post_processor_ ? post_processor_->added_tokens(false) : 0;
+    truncated = truncate_content(parts[0].ids, truncation.max_length, special, truncation.side);
   }
-  sequence.type_ids.assign(sequence.ids.size(), 0);
-  sequence.special.assign(sequence.ids.size(), 0);
-  if (post_processor_) post_processor_->process(sequence, options.add_special_tokens);
+  return finish(parts, truncated, options);
+}
+
+Encoding PipelineTokenizer::encode_pair(std::string_view first, std::string_view second,
+                                        const EncodeOptions& options) const {
+  if (post_processor_ && !post_processor_->has_pair_form())
+    fail(ErrorKind::Unsupported, "the tokenizer's TemplateProcessing post-processor has no \"pair\" template");
+  SequenceParts parts(2);
+  encode_content(first, parts[0].ids);
+  encode_content(second, parts[1].ids);
+  bool truncated = false;
+  const TruncationSettings truncation = effective_truncation(options);
+  if (truncation.max_length > 0) {
+    const size_t special = options.add_special_tokens && post_processor_ ? post_processor_->added_tokens(true) : 0;
+    truncated = truncate_pair(parts[0].ids, parts[1].ids, truncation.max_length, special, truncation.side);
+  }
+  return finish(parts, truncated, options);
+}
+
+Encoding PipelineTokenizer::finish(SequenceParts& parts, bool truncated, const EncodeOptions& options) const {
+  // Sequence i starts with type id i, as HF sets it before its post-processor runs.
+  for (size_t i = 0; i < parts.size(); ++i) {
+    parts[i].type_ids.assign(parts[i].ids.size(), static_cast<int32_t>(i));
+    parts[i].special.assign(parts[i].ids.size(), 0);
+  }
+  if (post_processor_) post_processor_->process(parts, options.add_special_tokens);
+  IdSequence sequence = merge_parts(parts);
+  Encoding encoding;
+  encoding.truncated = truncated;
   encoding.ids = std::move(sequence.ids);
   encoding.type_ids = std::move(sequence.type_ids);
   encoding.special_tokens_mask = std::move(sequence.special);

@@ -29,6 +29,7 @@ class PipelineTokenizer final : public Tokenizer {
  public:
   explicit PipelineTokenizer(PipelineParts parts);
   Encoding encode(std::string_view text, const EncodeOptions& options) const override;
+  Encoding encode_pair(std::string_view first, std::string_view second, const EncodeOptions& options) const override;
   std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const override;
   int32_t pad_id() const override { return pad_id_; }
   size_t vocab_size() const override { return vocab_size_; }
@@ -38,6 +39,9 @@ class PipelineTokenizer final : public Tokenizer {
   void encode_content(std::string_view text, std::vector<int32_t>& ids) const;
 
  private:
+  // Post-processes the (truncated) content of one text or of a pair, then pads.
+  Encoding finish(SequenceParts& parts, bool truncated, const EncodeOptions& options) const;
+
   std::unique_ptr<Normalizer> normalizer_;
   std::unique_ptr<PreTokenizer> pre_tokenizer_;
   std::unique_ptr<Model> model_;

@@ -17,7 +17,7 @@ SentencePieceTokenizer::SentencePieceTokenizer(const std::filesystem::path& mode
 
 SentencePieceTokenizer::~SentencePieceTokenizer() = default;
 
-Encoding SentencePieceTokenizer::encode(std::string_view text, const EncodeOptions& options) const {
+std::vector<int32_t> SentencePieceTokenizer::content_ids(std::string_view text) const {
   const std::string clean = is_valid_utf8(text) ? std::string(text) : sanitize_utf8(text);
   std::vector<int> pieces;
   const auto status = processor_->Encode(clean, &pieces);
@@ -25,6 +25,11 @@ Encoding SentencePieceTokenizer::encode(std::string_view text, const EncodeOptio
   std::vector<int32_t> content;
   content.reserve(pieces.size());
   for (int id : pieces) content.push_back(id == processor_->unk_id() ? kUnk : id + kOffset);
+  return content;
+}
+
+Encoding SentencePieceTokenizer::encode(std::string_view text, const EncodeOptions& options) const {
+  std::vector<int32_t> content = content_ids(text);
   Encoding encoding;
   const TruncationSettings truncation = effective_truncation(options);
   const size_t special = options.add_special_tokens ? 2 : 0;
@@ -36,6 +41,33 @@ Encoding SentencePieceTokenizer::encode(std::string_view text, const EncodeOptio
   encoding.type_ids.assign(encoding.ids.size(), 0);
   encoding.special_tokens_mask.assign(encoding.ids.size(), 0);
   if (options.add_special_tokens) encoding.special_tokens_mask.front() = encoding.special_tokens_mask.back() = 1;
+  encoding.attention_mask.assign(encoding.ids.size(), 1);
+  if (options.use_file_settings && padding_) pad(encoding, *padding_);
+  return encoding;
+}
+
+Encoding SentencePieceTokenizer::encode_pair(std::string_view first, std::string_view second,
+                                             const EncodeOptions& options) const {
+  std::vector<int32_t> a = content_ids(first), b = content_ids(second);
+  Encoding encoding;
+  const TruncationSettings truncation = effective_truncation(options);
+  const size_t special = options.add_special_tokens ? 4 : 0;
+  if (truncation.max_length > 0)
+    encoding.truncated = truncate_pair(a, b, truncation.max_length, special, truncation.side);
+  // XLM-R's pair form: <s> a </s> </s> b </s>, every type id 0.
+  auto add = [&](int32_t id, bool special_token) {
+    encoding.ids.push_back(id);
+    encoding.special_tokens_mask.push_back(special_token ? 1 : 0);
+  };
+  if (options.add_special_tokens) add(kBos, true);
+  for (int32_t id : a) add(id, false);
+  if (options.add_special_tokens) {
+    add(kEos, true);
+    add(kEos, true);
+  }
+  for (int32_t id : b) add(id, false);
+  if (options.add_special_tokens) add(kEos, true);
+  encoding.type_ids.assign(encoding.ids.size(), 0);
   encoding.attention_mask.assign(encoding.ids.size(), 1);
   if (options.use_file_settings && padding_) pad(encoding, *padding_);
   return encoding;

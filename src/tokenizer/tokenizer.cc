@@ -29,6 +29,41 @@ bool Tokenizer::truncate_content(std::vector<int32_t>& content, size_t max_lengt
   return true;
 }
 
+namespace {
+
+void cut_to(std::vector<int32_t>& ids, size_t keep, TruncationSide side) {
+  if (ids.size() <= keep) return;
+  if (side == TruncationSide::Right) ids.resize(keep);
+  else ids.erase(ids.begin(), ids.end() - static_cast<std::ptrdiff_t>(keep));
+}
+
+}  // namespace
+
+bool Tokenizer::truncate_pair(std::vector<int32_t>& first, std::vector<int32_t>& second, size_t max_length,
+                              size_t special_count, TruncationSide side) {
+  if (max_length < special_count)
+    fail(ErrorKind::InvalidInput, "max_length " + std::to_string(max_length) + " is smaller than the " +
+                                      std::to_string(special_count) + " special tokens the tokenizer adds to a pair");
+  const size_t budget = max_length - special_count;
+  if (first.size() + second.size() <= budget) return false;
+  // The shorter text keeps all its tokens if the longer one can take the rest and still be at
+  // least as long; otherwise both get half (HF tokenizers' longest_first, in closed form).
+  size_t shorter = std::min(first.size(), second.size());
+  size_t longer = shorter > budget ? shorter : std::max(shorter, budget - shorter);
+  if (shorter + longer > budget) {
+    shorter = budget / 2;
+    longer = shorter + budget % 2;
+  }
+  const bool first_is_longer = first.size() > second.size();
+  cut_to(first, first_is_longer ? longer : shorter, side);
+  cut_to(second, first_is_longer ? shorter : longer, side);
+  return true;
+}
+
+Encoding Tokenizer::encode_pair(std::string_view, std::string_view, const EncodeOptions&) const {
+  fail(ErrorKind::Unsupported, "this tokenizer has no pair form: encode the texts one at a time");
+}
+
 void Tokenizer::pad(Encoding& encoding, const PaddingSettings& padding) {
   size_t target = std::max(padding.length, encoding.ids.size());
   if (padding.pad_to_multiple_of > 0 && target % padding.pad_to_multiple_of != 0)

@@ -297,6 +297,38 @@ std::unique_ptr<Model> read_model(const Reader& r, const Json& model) {
   fail(ErrorKind::Unsupported, r.file() + ": model.type: model '" + type + "' is not supported");
 }
 
+// One TemplateProcessing template ("single" or "pair"): sequences $A / $B and special tokens.
+std::vector<TemplatePiece> read_template(const Reader& r, const Json& list,
+                                         const std::map<std::string, std::vector<int32_t>>& specials,
+                                         const std::string& path, bool pair) {
+  std::vector<TemplatePiece> pieces;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string where = path + "[" + std::to_string(i) + "]";
+    const Json& item = list[i];
+    TemplatePiece piece;
+    if (item.is_object() && item.contains("Sequence")) {
+      const Json& sequence = item["Sequence"];
+      piece.is_sequence = true;
+      const std::string id = r.string_or(sequence, "id", where + ".Sequence.id", "A");
+      if (id != "A" && id != "B") r.error(where + ".Sequence.id", "expected \"A\" or \"B\", got '" + id + "'");
+      if (id == "B" && !pair) r.error(where + ".Sequence.id", "the single template can only use sequence A");
+      piece.sequence = id == "B" ? 1 : 0;
+      piece.type_id = static_cast<int32_t>(r.bounded_or(sequence, "type_id", where + ".Sequence.type_id", 0, 0, INT32_MAX));
+    } else if (item.is_object() && item.contains("SpecialToken")) {
+      const Json& special = item["SpecialToken"];
+      const std::string name = r.string(special, "id", where + ".SpecialToken.id");
+      auto found = specials.find(name);
+      if (found == specials.end()) r.error(where + ".SpecialToken.id", "'" + name + "' is not in special_tokens");
+      piece.special_ids = found->second;
+      piece.type_id = static_cast<int32_t>(r.bounded_or(special, "type_id", where + ".SpecialToken.type_id", 0, 0, INT32_MAX));
+    } else {
+      r.error(where, "expected {\"Sequence\": ...} or {\"SpecialToken\": ...}");
+    }
+    pieces.push_back(std::move(piece));
+  }
+  return pieces;
+}
+
 std::unique_ptr<PostProcessor> read_post_processor(const Reader& r, const Json& value, const std::string& path) {
   if (value.is_null()) return nullptr;
   const std::string type = r.type(value, path);
@@ -311,28 +343,17 @@ std::unique_ptr<PostProcessor> read_post_processor(const Reader& r, const Json& 
         specials[s.key()] = std::move(list);
       }
     }
-    const Json& single = r.array(value, "single", path + ".single");
-    std::vector<TemplatePiece> pieces;
-    for (size_t i = 0; i < single.size(); ++i) {
-      const std::string where = path + ".single[" + std::to_string(i) + "]";
-      const Json& item = single[i];
-      TemplatePiece piece;
-      if (item.contains("Sequence")) {
-        piece.is_sequence = true;
-        piece.type_id = static_cast<int32_t>(r.bounded_or(item["Sequence"], "type_id", where + ".Sequence.type_id", 0, 0, INT32_MAX));
-      } else if (item.contains("SpecialToken")) {
-        const Json& special = item["SpecialToken"];
-        const std::string name = r.string(special, "id", where + ".SpecialToken.id");
-        auto found = specials.find(name);
-        if (found == specials.end()) r.error(where + ".SpecialToken.id", "'" + name + "' is not in special_tokens");
-        piece.special_ids = found->second;
-        piece.type_id = static_cast<int32_t>(r.bounded_or(special, "type_id", where + ".SpecialToken.type_id", 0, 0, INT32_MAX));
-      } else {
-        r.error(where, "expected {\"Sequence\": ...} or {\"SpecialToken\": ...}");
-      }
-      pieces.push_back(std::move(piece));
+    std::vector<TemplatePiece> single = read_template(r, r.array(value, "single", path + ".single"), specials,
+                                                      path + ".single", /*pair=*/false);
+    // HF refuses a file without "pair"; here it still encodes single texts, and encode_pair
+    // says that there is no pair form.
+    std::vector<TemplatePiece> pair;
+    if (auto it = value.find("pair"); it != value.end() && !it->is_null()) {
+      if (!it->is_array()) r.error(path + ".pair", "expected an array");
+      pair = read_template(r, *it, specials, path + ".pair", /*pair=*/true);
+      if (pair.empty()) r.error(path + ".pair", "expected at least one piece");
     }
-    return std::make_unique<TemplatePostProcessor>(std::move(pieces));
+    return std::make_unique<TemplatePostProcessor>(std::move(single), std::move(pair));
   }
   if (type == "BertProcessing" || type == "RobertaProcessing") {
     auto pair_id = [&](const char* key) {
@@ -340,7 +361,9 @@ std::unique_ptr<PostProcessor> read_post_processor(const Reader& r, const Json& 
       if (pair.size() != 2 || !pair[0].is_string()) r.error(path + "." + key, "expected [token, id]");
       return r.id(pair[1], path + "." + key + "[1]");
     };
-    return std::make_unique<ClsSepPostProcessor>(pair_id("cls"), pair_id("sep"));
+    return std::make_unique<ClsSepPostProcessor>(
+        pair_id("cls"), pair_id("sep"),
+        type == "BertProcessing" ? ClsSepPostProcessor::Style::Bert : ClsSepPostProcessor::Style::Roberta);
   }
   if (type == "ByteLevel") return std::make_unique<IdentityPostProcessor>();
   if (type == "Sequence") {

@@ -67,8 +67,8 @@ inline void config_json_input(const uint8_t* data, size_t size) {
   accepting_errors([&] { parse_seq2seq_config(*json); });
 }
 
-// Runs a loaded tokenizer over a few texts and id lists: with and without the file's own
-// truncation and padding, then decodes what it produced. `check_ids`: every id must be below
+// Runs a loaded tokenizer over a few texts (alone and split into a pair) and id lists: with and
+// without the file's own truncation and padding, then decodes what it produced. `check_ids`: every id must be below
 // vocab_size() (true of real tokenizers; a fuzzed file may pad or add special ids beyond it).
 inline void exercise_tokenizer(const Tokenizer& tokenizer, std::string_view text, bool check_ids) {
   EncodeOptions with_file_settings;
@@ -82,6 +82,14 @@ inline void exercise_tokenizer(const Tokenizer& tokenizer, std::string_view text
         if (check_ids && (id < 0 || static_cast<size_t>(id) >= tokenizer.vocab_size())) std::abort();
       tokenizer.decode(encoding.ids, true);
       tokenizer.decode(encoding.ids, false);
+    });
+    // The same bytes as a text pair (the post-processor's pair form, longest_first truncation).
+    accepting_errors([&] {
+      const size_t half = text.size() / 2;
+      const Encoding pair = tokenizer.encode_pair(text.substr(0, half), text.substr(half), options);
+      if (pair.type_ids.size() != pair.ids.size() || pair.special_tokens_mask.size() != pair.ids.size()) std::abort();
+      for (int32_t id : pair.ids)
+        if (check_ids && (id < 0 || static_cast<size_t>(id) >= tokenizer.vocab_size())) std::abort();
     });
   }
   // Ids read straight from the bytes: anything an API user might pass to decode.

@@ -1,7 +1,7 @@
 // The KV cache and every search buffer are allocated once per generate call: a warm call with
-// 64 new tokens makes exactly as many allocations as one with 8 (nothing per token), for GPT-2
-// and for the encoder-decoder models (encoder, cross-attention keys, decoder cache). Every
-// malloc-family call in the process is counted.
+// 64 new tokens makes exactly as many allocations as one with 8 (nothing per token), for GPT-2,
+// a Llama-style decoder (qwen2) and the encoder-decoder models (encoder, cross-attention keys,
+// decoder cache). Every malloc-family call in the process is counted.
 #include "allocation_counter.h"
 #include <functional>
 
@@ -56,6 +56,12 @@ void expect_no_allocation_per_token(const std::string& model_name, const std::ve
 TEST(GenerateNoAllocation, AllocationsDoNotGrowWithNewTokens) {
   ASSERT_GT(allocations_during([] { std::vector<int> v(100); (void)v; }), 0);
   expect_no_allocation_per_token("tiny-gpt2", golden_prompts(generation_golden()), [](GenerationOptions&) {});
+}
+
+TEST(GenerateNoAllocation, LlamaFamilyAllocationsDoNotGrowWithNewTokens) {
+  // qwen2: grouped key/value heads, biases, a sliding window on one layer, tied head.
+  expect_no_allocation_per_token("tiny-qwen2", {{5, 9, 200, 31, 7, 77, 13, 250, 4}, {11}, {3, 300, 42}},
+                                 [](GenerationOptions&) {});
 }
 
 TEST(GenerateNoAllocation, EncoderDecoderAllocationsDoNotGrowWithNewTokens) {

@@ -2,12 +2,14 @@
 // at its maximum length, workspace, logits of every row) are computed before anything is
 // allocated; a call over the limit is refused with ErrorKind::OutOfMemory naming needed and
 // allowed bytes; the computed figure bounds what generate() really allocates (every operator
-// new of the process is tracked while it runs), for GPT-2 and the encoder-decoder models.
+// new of the process is tracked while it runs), for GPT-2, the Llama-style decoders and the
+// encoder-decoder models.
 #include <gmock/gmock.h>
 #include <unistd.h>
 
 #include "packformer/error.h"
 #include "peak_memory.h"
+#include "llama_test_util.h"
 #include "seq2seq_test_util.h"
 
 namespace packformer::test {
@@ -44,6 +46,7 @@ struct Case {
 
 std::vector<Case> cases() {
   std::vector<Case> out{{"tiny-gpt2", golden_prompts(generation_golden())}};
+  for (const auto& name : llama_family_models()) out.push_back({name, golden_prompts(llama_generate_golden(name))});
   for (const auto& name : seq2seq_models()) out.push_back({name, golden_sources(seq2seq_golden(name))});
   return out;
 }

@@ -46,8 +46,30 @@ TEST_P(JsonParity, Decode) {
   check_decode(*load(name + "/tokenizer.json"), name + "/ids.jsonl", name + "/decoded.jsonl");
 }
 
+// llama3, qwen2, mistral and t5: the decoder families' pipelines (scripts/golden/decoder_tokenizers.py).
 INSTANTIATE_TEST_SUITE_P(Tokenizers, JsonParity, ::testing::Values("minilm", "bpe", "unigram", "wordpiece", "llama", "gpt4",
-                                                                     "metaspace"));
+                                                                     "metaspace", "llama3", "qwen2", "mistral", "t5"));
+
+// The decoder families' own markup (chat headers, <extra_id_N> sentinels, <0xNN> look-alikes):
+// ids, and decodes with special tokens skipped and kept.
+class FamilyParity : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(FamilyParity, MarkupIdsAndDecodes) {
+  const std::string name = GetParam();
+  const auto tokenizer = load(name + "/tokenizer.json");
+  const auto rows = read_jsonl(tokenizer_data(name + "/family.jsonl"));
+  ASSERT_EQ(rows.size(), 12u) << name << "/family.jsonl";
+  for (const auto& row : rows) {
+    const auto text = row["text"].get<std::string>();
+    const auto ids = row["ids"].get<std::vector<int32_t>>();
+    EXPECT_EQ(show(tokenizer->encode(text).ids), show(ids)) << name << ": " << row["text"].dump();
+    EXPECT_EQ(tokenizer->decode(ids, true), row["decoded"].get<std::string>()) << name << ": " << row["text"].dump();
+    EXPECT_EQ(tokenizer->decode(ids, false), row["decoded_with_specials"].get<std::string>())
+        << name << ": " << row["text"].dump();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Tokenizers, FamilyParity, ::testing::Values("llama3", "qwen2", "mistral", "t5"));
 
 TEST(TokenizerParity, TemplateTypeIds) {
   const auto tokenizer = load("metaspace/tokenizer.json");

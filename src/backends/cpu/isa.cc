@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <string>
 
+#include "packformer/device.h"
 #include "packformer/error.h"
 
 namespace packformer {
@@ -79,6 +80,22 @@ Isa choose_isa(const char* forced) {
 Isa cpu_isa() {
   static const Isa chosen = choose_isa(std::getenv("PACKFORMER_ISA"));
   return chosen;
+}
+
+}  // namespace packformer
+
+namespace packformer {
+
+bool cpu_has_fast(Precision dtype) {
+  const Isa isa = cpu_isa();
+  switch (dtype) {
+    case Precision::BF16: return isa == Isa::Avx512Bf16;  // vdpbf16ps
+    // vpdpbusd, or AVX-512's vpmaddwd on s16 pairs; the AVX2 and generic int8 kernels are plain loops.
+    case Precision::Int8: return isa == Isa::Avx512 || isa == Isa::Avx512Vnni || isa == Isa::Avx512Bf16;
+    case Precision::F32: return true;
+    case Precision::F16: return false;  // CUDA only
+  }
+  return false;
 }
 
 }  // namespace packformer

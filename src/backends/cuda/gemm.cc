@@ -14,6 +14,7 @@ cudaDataType_t cuda_type(Precision dtype) {
     case Precision::F32: return CUDA_R_32F;
     case Precision::F16: return CUDA_R_16F;
     case Precision::BF16: return CUDA_R_16BF;
+    case Precision::Int8: fail(ErrorKind::Unsupported, "the CUDA GEMM has no int8 path (int8 runs on the CPU)");
   }
   return CUDA_R_32F;
 }
