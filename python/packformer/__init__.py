@@ -4,9 +4,10 @@
     model = packformer.Encoder(".cache/models/all-MiniLM-L6-v2")
     embeddings = model.encode(["Hello world", "How are you!"])   # float32 [2, 384]
 
-Encoder (sentence embeddings, token embeddings, classifier logits), Generator (GPT-2, and
-Marian / BART with ids or text) and Translator (Marian, BART) run the C++ engine with the GIL
-released; errors are packformer.Error subclasses named after the engine's error kinds.
+Encoder (sentence embeddings, token embeddings, classifier and cross-encoder logits),
+Generator (GPT-2, Llama, Mistral, Qwen2/3, Marian, BART) and Translator (Marian, BART) run the
+C++ engine with the GIL released; errors are packformer.Error subclasses named after the
+engine's error kinds.
 See docs/PYTHON.md.
 """
 

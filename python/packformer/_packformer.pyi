@@ -43,6 +43,19 @@ class _Encoder:
     @property
     def info(self) -> dict: ...
     def tokenize(self, texts: Sequence[str], max_length: int) -> list[list[int]]: ...
+    def tokenize_pairs(
+        self, pairs: Sequence[tuple[str, str]], max_length: int
+    ) -> tuple[list[list[int]], list[list[int]]]: ...
+    def run_pairs(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        output: str,
+        batch_size: int,
+        max_batch_tokens: int,
+        normalize: bool,
+        max_length: int,
+        progress: Progress,
+    ) -> Union[np.ndarray, list[np.ndarray]]: ...
     def run_texts(
         self,
         texts: Sequence[str],

@@ -45,7 +45,8 @@ class Encoder:
     Args:
         path: the Hugging Face model folder.
         device: "cpu", "cuda" or "cuda:N" (the CUDA backend, when built).
-        dtype: "fp32", or on CUDA "fp16" / "bf16".
+        dtype: precision of the fast path's matrix products: "fp32"; "bf16" (CPU and CUDA);
+            "int8" (CPU); "fp16" (CUDA). The rest stays fp32.
         threads: threads in all (default: what OpenMP would use, normally every core).
         sessions: how many calls run at the same time. Each session has threads // sessions
             threads and its own workspace; the weights are shared. Several Python threads can
@@ -104,6 +105,13 @@ class Encoder:
         single = isinstance(texts, str)
         ids = self._native.tokenize([texts] if single else list(texts), max_length or 0)
         return ids[0] if single else ids
+
+    def tokenize_pairs(
+        self, pairs: Sequence[Sequence[str]], max_length: Optional[int] = None
+    ) -> tuple[list[list[int]], list[list[int]]]:
+        """Token ids and token type ids of (text, text) pairs as a cross-encoder sees them (the
+        tokenizer's pair template, e.g. [CLS] a [SEP] b [SEP]; truncated longest-first)."""
+        return self._native.tokenize_pairs([(a, b) for a, b in pairs], max_length or 0)
 
     def encode(
         self,
@@ -167,23 +175,32 @@ class Encoder:
         single-label models by default).
 
         Args:
-            sentences: a text, a (text, text) pair, or a list of either; or token ids (with
-                token_type_ids for pairs already tokenized).
+            sentences: a text, a (text, text) tuple (cross-encoders), or a list of either
+                kind (pairs as tuples or 2-lists); or token ids (with token_type_ids for pairs
+                already tokenized). A list of two texts is two inputs, not a pair.
             apply_softmax: softmax over the labels (models with more than one label).
 
         Returns:
             [n, num_labels] float32, or [n] for single-label models; for a single input its
             row ([num_labels], or a float for single-label models).
         """
-        single = isinstance(sentences, str) or _is_ids(sentences) or _is_pair(sentences)
+        # A single pair is a tuple: a list of two texts is two inputs (a classifier's batch).
+        single = isinstance(sentences, (str, tuple)) and (isinstance(sentences, str) or _is_pair(sentences))
+        single = single or _is_ids(sentences)
         items = [sentences] if single else list(sentences)
-        if any(_is_pair(item) for item in items):
-            raise _packformer.UnsupportedError(
-                "text pairs need pair tokenization (Encoder::tokenize_pairs), which this build of "
-                "packformer does not have yet: pass single texts, or token ids with token_type_ids"
-            )
         progress = _progress_printer(show_progress_bar)
-        logits = self._run(items, "logits", batch_size, max_batch_tokens, False, max_length, progress, token_type_ids)
+        if items and any(_is_pair(item) for item in items):
+            for i, item in enumerate(items):
+                if not _is_pair(item):
+                    raise InvalidInputError_(f"input {i}: expected a (text, text) pair like the other inputs")
+            if token_type_ids is not None:
+                raise InvalidInputError_("token_type_ids go with token ids, not with text pairs")
+            self._check_batching(max_batch_tokens)
+            logits = self._native.run_pairs(
+                [(a, b) for a, b in items], "logits", batch_size, max_batch_tokens or 0, False, max_length or 0, progress
+            )
+        else:
+            logits = self._run(items, "logits", batch_size, max_batch_tokens, False, max_length, progress, token_type_ids)
         if apply_softmax and logits.shape[1] > 1:
             shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
             logits = (shifted / shifted.sum(axis=1, keepdims=True)).astype(np.float32)
@@ -193,9 +210,13 @@ class Encoder:
             return float(logits[0]) if logits.ndim == 1 else logits[0]
         return logits if convert_to_numpy else list(logits)
 
-    def _run(self, items, output, batch_size, max_batch_tokens, normalize, max_length, progress, type_ids=None):
+    @staticmethod
+    def _check_batching(max_batch_tokens):
         if max_batch_tokens is not None and max_batch_tokens < 1:
             raise InvalidInputError_(f"max_batch_tokens: expected a positive number or None, got {max_batch_tokens}")
+
+    def _run(self, items, output, batch_size, max_batch_tokens, normalize, max_length, progress, type_ids=None):
+        self._check_batching(max_batch_tokens)
         budget = max_batch_tokens or 0
         if items and all(isinstance(item, (list, tuple, np.ndarray)) for item in items):
             # Token ids are taken as given (max_length does not cut them: that would drop [SEP]).

@@ -1,5 +1,5 @@
 """packformer.Generator and packformer.Translator: transformers' generate() semantics (greedy,
-sampling, beam search) on GPT-2, Marian and BART folders."""
+sampling, beam search) on GPT-2, Llama, Mistral, Qwen2/3, Marian and BART folders."""
 
 from __future__ import annotations
 
@@ -61,7 +61,8 @@ def _options(
 
 
 class Generator:
-    """A text-generation model folder (GPT-2; Marian and BART too) loaded once.
+    """A text-generation model folder (GPT-2, Llama, Mistral, Qwen2, Qwen3; Marian and BART
+    too) loaded once (docs/GENERATION.md).
 
     Args:
         path: the Hugging Face model folder (config.json, model.safetensors, tokenizer).

@@ -4,6 +4,7 @@
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/function.h>
 #include <nanobind/stl/optional.h>
+#include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 #include <omp.h>
@@ -18,6 +19,7 @@
 #include <numeric>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "arrays.h"
@@ -147,6 +149,21 @@ class PyEncoder {
     return run(std::move(input), {parse_output(output), batch_size, max_batch_tokens, normalize, progress});
   }
 
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+
+  // Ids and token type ids of each pair as the tokenizer's pair template makes them.
+  std::pair<std::vector<std::vector<int32_t>>, std::vector<std::vector<int32_t>>> tokenize_pairs(const Pairs& pairs,
+                                                                                                   int64_t max_length) {
+    EncoderInput input = tokenize_all_pairs(pairs, max_length);
+    return {std::move(input.ids), std::move(input.type_ids)};
+  }
+
+  nb::object run_pairs(const Pairs& pairs, const std::string& output, int64_t batch_size, int64_t max_batch_tokens,
+                       bool normalize, int64_t max_length, const Progress& progress) {
+    EncoderInput input = tokenize_all_pairs(pairs, max_length);
+    return run(std::move(input), {parse_output(output), batch_size, max_batch_tokens, normalize, progress});
+  }
+
   nb::object run_ids(std::vector<std::vector<int32_t>> ids, std::optional<std::vector<std::vector<int32_t>>> type_ids,
                      const std::string& output, int64_t batch_size, int64_t max_batch_tokens, bool normalize,
                      const Progress& progress) {
@@ -178,6 +195,18 @@ class PyEncoder {
       check_signals();
     }
     return all;
+  }
+
+  // The tokenizer's pair form (cross-encoders: [CLS] a [SEP] b [SEP]) with its type ids. One
+  // call, so that the engine's messages count pairs from the caller's first (1-based).
+  EncoderInput tokenize_all_pairs(const Pairs& pairs, int64_t max_length) {
+    if (encoder_->tokenizer() == nullptr)
+      invalid_input("the model folder has no tokenizer (tokenizer.json, vocab.txt or a sentencepiece model): "
+                    "pass token ids and token_type_ids instead of text pairs");
+    check_range("max_length", max_length, 0, std::numeric_limits<int32_t>::max());
+    max_length = std::min(max_length, encoder_->info().max_length);
+    nb::gil_scoped_release release;
+    return encoder_->tokenize_pairs(pairs, max_length);
   }
 
   // The engine checks a batch too, but its messages count within the batch; these name the
@@ -348,6 +377,9 @@ void bind_encoder(nb::module_& m) {
       .def_prop_ro("info", &PyEncoder::info)
       .def("tokenize", &PyEncoder::tokenize, nb::arg("texts"), nb::arg("max_length"))
       .def("run_texts", &PyEncoder::run_texts, nb::arg("texts"), nb::arg("output"), nb::arg("batch_size"),
+           nb::arg("max_batch_tokens"), nb::arg("normalize"), nb::arg("max_length"), nb::arg("progress").none())
+      .def("tokenize_pairs", &PyEncoder::tokenize_pairs, nb::arg("pairs"), nb::arg("max_length"))
+      .def("run_pairs", &PyEncoder::run_pairs, nb::arg("pairs"), nb::arg("output"), nb::arg("batch_size"),
            nb::arg("max_batch_tokens"), nb::arg("normalize"), nb::arg("max_length"), nb::arg("progress").none())
       .def("run_ids", &PyEncoder::run_ids, nb::arg("ids"), nb::arg("type_ids").none(), nb::arg("output"),
            nb::arg("batch_size"), nb::arg("max_batch_tokens"), nb::arg("normalize"), nb::arg("progress").none());

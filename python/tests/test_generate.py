@@ -122,3 +122,13 @@ def test_translator_cases(model):
     for entry in golden["decodes"]:
         assert translator.decode(entry["ids"]) == entry["skip_special"]
         assert translator.decode(entry["ids"], skip_special_tokens=False) == entry["keep_special"]
+
+
+@pytest.mark.parametrize("model", ["tiny-llama", "tiny-mistral", "tiny-qwen2", "tiny-qwen3"])
+def test_llama_family_cases(model):
+    golden = json.loads((GOLDEN / f"{model}-generate.json").read_text())
+    generator = packformer.Generator(MODELS / model)
+    assert not generator.is_encoder_decoder
+    for case in golden["cases"]:
+        got = generator.generate(golden["prompts"], **kwargs_of(case["options"]))
+        assert got == flat(case["new_tokens"]), case["name"]

@@ -3,6 +3,7 @@ scripts/make_golden.py models): the tiny classifiers' padded batches, with token
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -54,10 +55,42 @@ def test_softmax_and_single_input():
     assert single.shape == (3,)
 
 
-def test_text_pairs_are_refused_until_pair_tokenization_exists():
-    encoder = packformer.Encoder(MODELS / "tiny-minilm")
-    with pytest.raises(packformer.UnsupportedError, match="pair"):
-        encoder.predict([("a question", "an answer")])
+@pytest.fixture(scope="module")
+def pairs_golden():
+    return json.loads((GOLDEN / "tiny-bert-cls.pairs.json").read_text())
+
+
+@pytest.mark.parametrize("setting", ["full", "truncated"])
+def test_text_pairs_match_transformers(pairs_golden, setting):
+    """Cross-encoder input: transformers' tokenizer(firsts, seconds) and
+    BertForSequenceClassification's logits (scripts/make_golden.py classify-pairs)."""
+    expected = pairs_golden[setting]
+    max_length = int(expected["max_length"])
+    encoder = packformer.Encoder(MODELS / "tiny-bert-cls")
+    pairs = [tuple(p) for p in pairs_golden["pairs"]]
+    ids, types = encoder.tokenize_pairs(pairs, max_length=max_length)
+    assert ids == expected["input_ids"] and types == expected["token_type_ids"]
+    got = encoder.predict(pairs, max_length=max_length, batch_size=5)
+    assert got.shape == (len(pairs), 3) and got.dtype == np.float32
+    np.testing.assert_allclose(got, np.array(expected["logits"], dtype=np.float32), rtol=0, atol=LOGITS_ATOL)
+    # Alone or in a batch: the same up to float rounding (other batch shapes, other GEMM blocking).
+    single = encoder.predict(pairs[3], max_length=max_length)
+    np.testing.assert_allclose(single, got[3], rtol=0, atol=1e-6)
+    as_lists = encoder.predict([list(p) for p in pairs], max_length=max_length, batch_size=5)
+    np.testing.assert_array_equal(as_lists, got)
+
+
+def test_a_list_of_two_texts_is_two_inputs():
+    encoder = packformer.Encoder(MODELS / "tiny-bert-cls")
+    both = encoder.predict(["hello world", "good day to you"])
+    assert both.shape == (2, 3)
+    np.testing.assert_allclose(both[0], encoder.predict("hello world"), rtol=0, atol=1e-6)
+
+
+def test_pairs_and_texts_do_not_mix():
+    encoder = packformer.Encoder(MODELS / "tiny-bert-cls")
+    with pytest.raises(packformer.InvalidInputError, match="input 1"):
+        encoder.predict([("a", "b"), "c"])
 
 
 def test_single_label_model_gives_one_score_per_input(tmp_path):
