@@ -13,5 +13,6 @@ void register_synth_command(CLI::App& app);      // synth
 void register_similarity_command(CLI::App& app); // similarity
 void register_generate_command(CLI::App& app);   // generate
 void register_translate_command(CLI::App& app);  // translate
+void register_serve_command(CLI::App& app);      // serve
 
 }  // namespace packformer::cli

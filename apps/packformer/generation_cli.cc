@@ -55,6 +55,9 @@ void GenerationCliOptions::add_to(CLI::App* cmd, const std::string& input_what) 
       ->capture_default_str();
   cmd->add_option("--batch-size", batch_size, "inputs generated together")->capture_default_str();
   cmd->add_option("--threads", threads, "threads (0 = all cores)");
+  cmd->add_option("--dtype", dtype, "precision of the Linear layers, LM head included: fp32 | bf16 | int8")
+      ->check(CLI::IsMember({"fp32", "bf16", "int8"}))
+      ->capture_default_str();
   cmd->add_option("--max-memory", max_memory,
                   "most memory one batch may use (KV cache, activations, logits), e.g. 4G or 512M; a batch "
                   "needing more is refused before allocating (default: half of physical RAM)");
@@ -73,7 +76,10 @@ void GenerationCliOptions::finish() {
 }
 
 GeneratorLoadOptions GenerationCliOptions::load_options() const {
-  return {.threads = checked_threads(threads), .load_tokenizer = !ids, .max_memory_bytes = parse_memory_size(max_memory)};
+  return {.threads = checked_threads(threads),
+          .load_tokenizer = !ids,
+          .max_memory_bytes = parse_memory_size(max_memory),
+          .dtype = dtype};
 }
 
 void check_input_line(const Generator& generator, const std::vector<int32_t>& ids, int64_t max_new_tokens,

@@ -16,17 +16,18 @@ struct GenerationCliOptions {
   std::string model, input, output;
   std::string early_stopping = "false";
   std::string max_memory;
+  std::string dtype = "fp32";
   bool ids = false;
   int64_t batch_size = 8;
   int64_t threads = 0;  // wide, so that 2^31 gets the range error, not a conversion error
   GenerationOptions generation;
 
-  // Registers --model, --input, --output, --ids, --batch-size, --threads, --max-memory and the
-  // search options.
+  // Registers --model, --input, --output, --ids, --batch-size, --threads, --max-memory, --dtype
+  // and the search options.
   void add_to(CLI::App* cmd, const std::string& input_what);
   // Checks the values CLI11 cannot (ranges: option_bounds.h) and finishes `generation` (early stopping).
   void finish();
-  // --threads, --max-memory, and a tokenizer unless the inputs are ids.
+  // --threads, --max-memory, --dtype, and a tokenizer unless the inputs are ids.
   GeneratorLoadOptions load_options() const;
 };
 

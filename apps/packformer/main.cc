@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   packformer::cli::register_similarity_command(app);
   packformer::cli::register_generate_command(app);
   packformer::cli::register_translate_command(app);
+  packformer::cli::register_serve_command(app);
   packformer::cli::check_integer_widths(app);
   try {
     app.parse(argc, argv);

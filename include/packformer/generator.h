@@ -84,6 +84,10 @@ struct GeneratorLoadOptions {
   // are not counted) is refused with an OutOfMemory error before anything is allocated.
   // 0 = half of physical RAM.
   uint64_t max_memory_bytes = 0;
+  // Precision of every Linear layer, the LM head included: "fp32", "bf16" or "int8" (weights
+  // converted once at load; see EncoderOptions::dtype). LayerNorm, attention, the KV cache and
+  // the search stay fp32.
+  std::string dtype = "fp32";
 };
 
 struct GeneratorCore;

@@ -23,6 +23,11 @@ struct BatchStats {
   int64_t tokens = 0;  // real tokens
   int64_t cost = 0;    // what counted against max_batch_tokens: real tokens (packed) or requests x longest (padded)
   int64_t longest = 0;
+  // Each request's time in the queue, from submit() until this batch was formed (queue order).
+  std::vector<std::chrono::nanoseconds> waits;
+  // How long the batch ran; set only for on_batch_done.
+  std::chrono::nanoseconds run_time{0};
+  bool failed = false;  // on_batch_done only: the run threw (its requests got the exception)
 };
 
 struct BatcherOptions {
@@ -53,6 +58,9 @@ struct BatcherOptions {
   // Called by the worker with each batch it formed, before running it; for metrics and tests.
   // An exception it throws fails that batch's requests like a failing run.
   std::function<void(const BatchStats&)> on_batch;
+  // Called by the worker after each batch ran (or failed), before its futures are fulfilled;
+  // for metrics. Must not throw.
+  std::function<void(const BatchStats&)> on_batch_done;
 };
 
 // One sequence's share of a batch's EncoderOutput: batch size 1 (offsets {0, length}).
@@ -80,6 +88,8 @@ class Batcher {
   void close();
 
   const BatcherOptions& options() const { return options_; }
+  // Requests waiting to be batched now (not those running); for metrics.
+  int64_t queued_requests() const;
 
  private:
   struct Request {
@@ -94,10 +104,11 @@ class Batcher {
   std::vector<Request> take_batch();
   void work(EncoderSession& session);
   void run_batch(EncoderSession& session, std::vector<Request>& batch, EncoderOutput& output);
+  void finish_batch(BatchStats& stats, std::chrono::steady_clock::time_point started) const;
 
   const Encoder& encoder_;
   BatcherOptions options_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable not_empty_, not_full_;
   std::deque<Request> queue_;
   int64_t queued_tokens_ = 0;

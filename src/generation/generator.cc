@@ -2,6 +2,8 @@
 // shared by its sessions; a GeneratorSession runs the search with its own KV cache.
 #include "packformer/generator.h"
 
+#include "packformer/device.h"
+
 #include "core/memory_limit.h"
 #include "core/thread_count.h"
 #include "generation/search.h"
@@ -49,12 +51,14 @@ Generator::~Generator() = default;
 
 std::unique_ptr<Generator> Generator::load(const std::filesystem::path& dir, const GeneratorLoadOptions& options) {
   check_thread_count(options.threads);
+  const Precision dtype = parse_precision(options.dtype);
+  check_precision_on(dtype, DeviceKind::Cpu);
   auto core = std::make_shared<GeneratorCore>();
   core->threads = resolve_threads(options.threads);
   const ScopedThreadCount threads(core->threads);
   core->dir = dir;
   core->memory_limit = options.max_memory_bytes > 0 ? options.max_memory_bytes : default_memory_limit();
-  core->loaded = load_generation_model(dir);
+  core->loaded = load_generation_model(dir, dtype);
   if (options.load_tokenizer && Tokenizer::find_in_model_dir(dir)) core->tokenizer = Tokenizer::from_model_dir(dir);
   return std::unique_ptr<Generator>(new Generator(std::move(core)));
 }

@@ -15,10 +15,11 @@ std::vector<float> stacked(const FloatTensor& a, const FloatTensor& b) {
   return out;
 }
 
-Linear stacked_gate_up(const LinearWeights& gate, const LinearWeights& up) {
+Linear stacked_gate_up(const LinearWeights& gate, const LinearWeights& up, Precision dtype) {
   if (gate.in != up.in || gate.out != up.out || gate.bias.empty() != up.bias.empty())
     fail(ErrorKind::Internal, "GatedFeedForward: gate and up projections differ in shape or bias");
-  Linear linear(stacked(gate.weight, up.weight), stacked(gate.bias, up.bias), gate.in, 2 * gate.out, Epilogue::Bias);
+  Linear linear(stacked(gate.weight, up.weight), stacked(gate.bias, up.bias), gate.in, 2 * gate.out, Epilogue::Bias,
+                Activation::Gelu, dtype);
   gate.weight.release_pages();  // packed: the mapped copies need not stay resident
   up.weight.release_pages();
   return linear;
@@ -27,8 +28,10 @@ Linear stacked_gate_up(const LinearWeights& gate, const LinearWeights& up) {
 }  // namespace
 
 GatedFeedForward::GatedFeedForward(const LinearWeights& gate, const LinearWeights& up, const LinearWeights& down,
-                                   Activation activation)
-    : gate_up_(stacked_gate_up(gate, up)), down_(down, Epilogue::BiasResidual), activation_(activation),
+                                   Activation activation, Precision dtype)
+    : gate_up_(stacked_gate_up(gate, up, dtype)),
+      down_(down, Epilogue::BiasResidual, Activation::Gelu, dtype),
+      activation_(activation),
       inner_(gate.out) {}
 
 std::array<RowBuffer, GatedFeedForward::kBufferCount> GatedFeedForward::buffers(int64_t inner) {

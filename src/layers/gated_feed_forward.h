@@ -18,8 +18,9 @@ class GatedFeedForward {
   enum Buffer { kGateUp, kInner, kBufferCount };
 
   // gate and up [inner, hidden], down [hidden, inner]; biases all present or all empty.
+  // dtype: the precision of the three projections (Linear).
   GatedFeedForward(const LinearWeights& gate, const LinearWeights& up, const LinearWeights& down,
-                   Activation activation);
+                   Activation activation, Precision dtype = Precision::F32);
 
   static std::array<RowBuffer, kBufferCount> buffers(int64_t inner);
 

@@ -6,14 +6,14 @@
 
 namespace packformer {
 
-GenerationModel load_generation_model(const std::filesystem::path& dir) {
+GenerationModel load_generation_model(const std::filesystem::path& dir, Precision dtype) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) fail(ErrorKind::InvalidModel, dir.string() + ": model folder not found");
   const JsonFile config(dir / "config.json");
   const std::string model_type = config.get_string("model_type");
   const Architecture* architecture = find_architecture(model_type);
   if (architecture && architecture->load_generator) {
-    GenerationModel loaded = architecture->load_generator(dir, config);
+    GenerationModel loaded = architecture->load_generator(dir, config, dtype);
     loaded.model_type = model_type;
     return loaded;
   }

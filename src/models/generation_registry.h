@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "generation/step_model.h"
+#include "packformer/device.h"
 
 namespace packformer {
 
@@ -22,6 +23,7 @@ struct GenerationModel {
   std::vector<int32_t> bad_token_ids;
 };
 
-GenerationModel load_generation_model(const std::filesystem::path& dir);
+// dtype: the precision of the model's Linear layers (fp32, bf16 or int8).
+GenerationModel load_generation_model(const std::filesystem::path& dir, Precision dtype = Precision::F32);
 
 }  // namespace packformer

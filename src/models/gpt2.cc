@@ -82,7 +82,7 @@ Gpt2Config parse_gpt2_config(const JsonFile& json) {
   return c;
 }
 
-Gpt2Model::Gpt2Model(const std::filesystem::path& dir, const JsonFile& config_json)
+Gpt2Model::Gpt2Model(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype)
     : config_(parse_gpt2_config(config_json)) {
   const Gpt2Config& c = config_;
   const Gpt2Weights w(dir);
@@ -95,14 +95,14 @@ Gpt2Model::Gpt2Model(const std::filesystem::path& dir, const JsonFile& config_js
     weights->layers.push_back(Layer{
         w.norm(p + "ln_1", n, c.layer_norm_epsilon),
         Linear(w.conv1d_transposed(p + "attn.c_attn.weight", n, 3 * n), w.get(p + "attn.c_attn.bias", {3 * n}),
-               n, 3 * n, Epilogue::Bias),
+               n, 3 * n, Epilogue::Bias, Activation::Gelu, dtype),
         Linear(w.conv1d_transposed(p + "attn.c_proj.weight", n, n), w.get(p + "attn.c_proj.bias", {n}), n, n,
-               Epilogue::BiasResidual),
+               Epilogue::BiasResidual, Activation::Gelu, dtype),
         w.norm(p + "ln_2", n, c.layer_norm_epsilon),
         Linear(w.conv1d_transposed(p + "mlp.c_fc.weight", n, c.n_inner), w.get(p + "mlp.c_fc.bias", {c.n_inner}),
-               n, c.n_inner, Epilogue::BiasActivation, c.activation),
+               n, c.n_inner, Epilogue::BiasActivation, c.activation, dtype),
         Linear(w.conv1d_transposed(p + "mlp.c_proj.weight", c.n_inner, n), w.get(p + "mlp.c_proj.bias", {n}),
-               c.n_inner, n, Epilogue::BiasResidual),
+               c.n_inner, n, Epilogue::BiasResidual, Activation::Gelu, dtype),
     });
   }
   weights->ln_f = w.norm("ln_f", n, c.layer_norm_epsilon);
@@ -113,7 +113,8 @@ Gpt2Model::Gpt2Model(const std::filesystem::path& dir, const JsonFile& config_js
     fail(ErrorKind::InvalidModel, dir.string() + ": config.json sets tie_word_embeddings false but the checkpoint "
                                                  "has no 'lm_head.weight'");
   const FloatTensor head = own_head ? w.store().tensor("lm_head.weight", {c.vocab_size, n}) : weights->wte;
-  weights->lm_head = std::make_unique<Linear>(head, std::span<const float>(), n, c.vocab_size, Epilogue::Bias);
+  weights->lm_head =
+      std::make_unique<Linear>(head, std::span<const float>(), n, c.vocab_size, Epilogue::Bias, Activation::Gelu, dtype);
   // The packed head is what runs: the table's pages leave resident memory, and embedding
   // lookups page in only the rows of the tokens seen.
   head.release_pages();
@@ -143,8 +144,8 @@ void Gpt2Model::check_prompt(const std::vector<int32_t>& prompt, int64_t max_new
   check_ids_in_vocabulary(prompt, config_.vocab_size, where);
 }
 
-GenerationModel load_gpt2_generator(const std::filesystem::path& dir, const JsonFile& config_json) {
-  auto model = std::make_unique<Gpt2Model>(dir, config_json);
+GenerationModel load_gpt2_generator(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype) {
+  auto model = std::make_unique<Gpt2Model>(dir, config_json, dtype);
   GenerationModel loaded;
   loaded.eos_token_ids = model->config().eos_token_ids;
   loaded.input_vocab_size = model->config().vocab_size;

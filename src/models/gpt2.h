@@ -11,6 +11,7 @@
 
 #include "layers/linear.h"
 #include "generation/step_model.h"
+#include "packformer/device.h"
 #include "loader/json_file.h"
 #include "ops/activation.h"
 
@@ -32,7 +33,8 @@ Gpt2Config parse_gpt2_config(const JsonFile& config_json);
 class Gpt2Model final : public StepModel {
  public:
   // Reads config.json (already parsed) and the weights of `dir`; errors name the file/tensor.
-  Gpt2Model(const std::filesystem::path& dir, const JsonFile& config_json);
+  // dtype: the precision of every Linear, the LM head included (fp32, bf16 or int8).
+  Gpt2Model(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype = Precision::F32);
   ~Gpt2Model() override;
 
   const Gpt2Config& config() const { return config_; }

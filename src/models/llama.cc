@@ -98,7 +98,7 @@ class LlamaWeights {
 };
 
 // q | k | v stacked into one Linear ([q_width + 2 kv_width, hidden]) so one GEMM projects all three.
-Linear stacked_qkv(const LlamaWeights& w, const std::string& p, const LlamaConfig& c) {
+Linear stacked_qkv(const LlamaWeights& w, const std::string& p, const LlamaConfig& c, Precision dtype) {
   const LinearWeights parts[] = {w.linear(p + "q_proj", c.hidden_size, c.q_width(), c.qkv_bias),
                                  w.linear(p + "k_proj", c.hidden_size, c.kv_width(), c.qkv_bias),
                                  w.linear(p + "v_proj", c.hidden_size, c.kv_width(), c.qkv_bias)};
@@ -107,7 +107,7 @@ Linear stacked_qkv(const LlamaWeights& w, const std::string& p, const LlamaConfi
     weight.insert(weight.end(), part.weight.begin(), part.weight.end());
     bias.insert(bias.end(), part.bias.begin(), part.bias.end());
   }
-  Linear qkv(weight, bias, c.hidden_size, c.q_width() + 2 * c.kv_width(), Epilogue::Bias);
+  Linear qkv(weight, bias, c.hidden_size, c.q_width() + 2 * c.kv_width(), Epilogue::Bias, Activation::Gelu, dtype);
   for (const LinearWeights& part : parts) part.weight.release_pages();
   return qkv;
 }
@@ -153,7 +153,7 @@ LlamaConfig parse_llama_config(const JsonFile& json) {
   return c;
 }
 
-LlamaModel::LlamaModel(const std::filesystem::path& dir, const JsonFile& config_json)
+LlamaModel::LlamaModel(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype)
     : config_(parse_llama_config(config_json)) {
   const LlamaConfig& c = config_;
   const LlamaWeights w(dir);
@@ -165,26 +165,27 @@ LlamaModel::LlamaModel(const std::filesystem::path& dir, const JsonFile& config_
     const std::string mlp = p + "mlp.";
     weights->layers.push_back(Layer{
         w.norm(p + "input_layernorm", n, c.rms_norm_eps),
-        stacked_qkv(w, p + "self_attn.", c),
+        stacked_qkv(w, p + "self_attn.", c, dtype),
         c.qk_norm ? w.norm(p + "self_attn.q_norm", c.head_dim, c.rms_norm_eps) : RMSNorm(),
         c.qk_norm ? w.norm(p + "self_attn.k_norm", c.head_dim, c.rms_norm_eps) : RMSNorm(),
-        Linear(w.linear(p + "self_attn.o_proj", c.q_width(), n, c.o_bias), Epilogue::BiasResidual),
+        Linear(w.linear(p + "self_attn.o_proj", c.q_width(), n, c.o_bias), Epilogue::BiasResidual, Activation::Gelu, dtype),
         w.norm(p + "post_attention_layernorm", n, c.rms_norm_eps),
         GatedFeedForward(w.linear(mlp + "gate_proj", n, c.intermediate_size, c.mlp_bias),
                          w.linear(mlp + "up_proj", n, c.intermediate_size, c.mlp_bias),
-                         w.linear(mlp + "down_proj", c.intermediate_size, n, c.mlp_bias), c.activation),
+                         w.linear(mlp + "down_proj", c.intermediate_size, n, c.mlp_bias), c.activation, dtype),
     });
   }
   weights->norm = w.norm("norm", n, c.rms_norm_eps);
   if (c.tie_word_embeddings) {
     // The embedding stays a view that lookups read, so its pages are not released here.
     weights->lm_head = std::make_unique<Linear>(weights->embed_tokens, std::span<const float>(), n, c.vocab_size,
-                                                Epilogue::Bias);
+                                                Epilogue::Bias, Activation::Gelu, dtype);
   } else {
     if (!w.store().contains("lm_head.weight"))
       fail(ErrorKind::InvalidModel, dir.string() + ": config.json sets tie_word_embeddings false (or omits it) but "
                                                    "the checkpoint has no 'lm_head.weight'");
-    weights->lm_head = std::make_unique<Linear>(w.linear("lm_head", n, c.vocab_size, false), Epilogue::Bias);
+    weights->lm_head =
+        std::make_unique<Linear>(w.linear("lm_head", n, c.vocab_size, false), Epilogue::Bias, Activation::Gelu, dtype);
   }
   weights->rotary = Rotary(c.rope, c.head_dim, c.max_position_embeddings, c.max_position_embeddings);
   weights_ = std::move(weights);
@@ -214,8 +215,8 @@ void LlamaModel::check_prompt(const std::vector<int32_t>& prompt, int64_t max_ne
   check_ids_in_vocabulary(prompt, config_.vocab_size, where);
 }
 
-GenerationModel load_llama_generator(const std::filesystem::path& dir, const JsonFile& config_json) {
-  auto model = std::make_unique<LlamaModel>(dir, config_json);
+GenerationModel load_llama_generator(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype) {
+  auto model = std::make_unique<LlamaModel>(dir, config_json, dtype);
   const GenerationDefaults& d = model->config().generation;
   GenerationModel loaded;
   loaded.input_vocab_size = model->config().vocab_size;

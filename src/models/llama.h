@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "generation/step_model.h"
+#include "packformer/device.h"
 #include "layers/rotary.h"
 #include "loader/json_file.h"
 #include "models/generation_defaults.h"
@@ -42,7 +43,8 @@ LlamaConfig parse_llama_config(const JsonFile& config_json);
 class LlamaModel final : public StepModel {
  public:
   // Reads config.json (already parsed) and the weights of `dir`; errors name the file/tensor.
-  LlamaModel(const std::filesystem::path& dir, const JsonFile& config_json);
+  // dtype: the precision of every Linear, the LM head included (fp32, bf16 or int8).
+  LlamaModel(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype = Precision::F32);
   ~LlamaModel() override;
 
   const LlamaConfig& config() const { return config_; }

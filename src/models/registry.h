@@ -22,7 +22,7 @@ struct Architecture {
   ModelKind kind;
   // Exactly one is set: encoders load an EncoderModel, the others a generation model.
   EncoderModel (*load_encoder)(const std::filesystem::path& dir, const JsonFile& config_json);
-  GenerationModel (*load_generator)(const std::filesystem::path& dir, const JsonFile& config_json);
+  GenerationModel (*load_generator)(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype);
 };
 
 std::span<const Architecture> architectures();
@@ -36,8 +36,8 @@ EncoderModel load_encoder_model(const std::filesystem::path& dir);
 // Family loaders the table points to, for files without a header of their own.
 EncoderModel load_bert_model(const std::filesystem::path& dir, const JsonFile& config_json);  // bert.cc
 EncoderModel load_distilbert(const std::filesystem::path& dir, const JsonFile& config_json);  // distilbert.cc
-GenerationModel load_gpt2_generator(const std::filesystem::path& dir, const JsonFile& config_json);     // gpt2.cc
-GenerationModel load_llama_generator(const std::filesystem::path& dir, const JsonFile& config_json);    // llama.cc
-GenerationModel load_seq2seq_generator(const std::filesystem::path& dir, const JsonFile& config_json);  // seq2seq.cc
+GenerationModel load_gpt2_generator(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype);     // gpt2.cc
+GenerationModel load_llama_generator(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype);    // llama.cc
+GenerationModel load_seq2seq_generator(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype);  // seq2seq.cc
 
 }  // namespace packformer

@@ -44,7 +44,8 @@ std::vector<float> sinusoidal_positions(int64_t positions, int64_t n) {
 
 class Seq2SeqWeights {
  public:
-  Seq2SeqWeights(const std::filesystem::path& dir, int64_t n, float eps) : store_(dir), n_(n), eps_(eps) {}
+  Seq2SeqWeights(const std::filesystem::path& dir, int64_t n, float eps, Precision dtype)
+      : store_(dir), n_(n), eps_(eps), dtype_(dtype) {}
 
   std::vector<float> get(const std::string& name, const std::vector<int64_t>& shape) const {
     return store_.get(name, shape);
@@ -73,7 +74,7 @@ class Seq2SeqWeights {
   }
   Linear linear(const std::string& prefix, int64_t in, int64_t out, Epilogue epilogue,
                       Activation activation = Activation::Gelu) const {
-    return Linear(get(prefix + ".weight", {out, in}), get(prefix + ".bias", {out}), in, out, epilogue, activation);
+    return Linear(get(prefix + ".weight", {out, in}), get(prefix + ".bias", {out}), in, out, epilogue, activation, dtype_);
   }
   // Several projections of the same input stacked into one GEMM ([k | v] or [q | k | v]).
   Linear stacked(const std::string& prefix, const std::vector<std::string>& names) const {
@@ -83,13 +84,14 @@ class Seq2SeqWeights {
       bias = concat(bias, get(prefix + name + ".bias", {n_}));
     }
     const int64_t out = n_ * static_cast<int64_t>(names.size());
-    return Linear(weight, bias, n_, out, Epilogue::Bias);
+    return Linear(weight, bias, n_, out, Epilogue::Bias, Activation::Gelu, dtype_);
   }
 
  private:
   WeightStore store_;
   int64_t n_;
   float eps_;
+  Precision dtype_;  // of every Linear
 };
 
 }  // namespace
@@ -144,11 +146,13 @@ Seq2SeqConfig parse_seq2seq_config(const JsonFile& json) {
   return c;
 }
 
-Seq2SeqModel::Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& config_json)
+Seq2SeqModel::Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype)
     : config_(parse_seq2seq_config(config_json)) {
   const Seq2SeqConfig& c = config_;
   const int64_t n = c.d_model;
-  const Seq2SeqWeights w(dir, n, c.layer_norm_eps);
+  const Seq2SeqWeights w(dir, n, c.layer_norm_eps, dtype);
+  EncoderLayerSpec encoder_spec = c.encoder_layer_spec();
+  encoder_spec.dtype = dtype;
   auto weights = std::make_shared<Weights>();
   Weights& m = *weights;
   // Embeddings: shared ones are model.shared (encoder/decoder.embed_tokens are tied to it and
@@ -169,7 +173,7 @@ Seq2SeqModel::Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& con
   }
   for (int64_t i = 0; i < c.encoder_layers; ++i) {
     const std::string p = "model.encoder.layers." + std::to_string(i) + ".";
-    m.encoder.emplace_back(c.encoder_layer_spec(), w.encoder_layer(p, c.encoder_ffn));
+    m.encoder.emplace_back(encoder_spec, w.encoder_layer(p, c.encoder_ffn));
   }
   for (int64_t i = 0; i < c.decoder_layers; ++i) {
     const std::string p = "model.decoder.layers." + std::to_string(i) + ".";
@@ -197,7 +201,7 @@ Seq2SeqModel::Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& con
   // final_logits_bias is a buffer transformers zero-fills when a checkpoint lacks it.
   std::vector<float> bias = w.contains("final_logits_bias") ? w.get("final_logits_bias", {1, v})
                                                             : std::vector<float>(static_cast<size_t>(v), 0.0f);
-  m.lm_head = std::make_unique<Linear>(head, bias, n, v, Epilogue::Bias);
+  m.lm_head = std::make_unique<Linear>(head, bias, n, v, Epilogue::Bias, Activation::Gelu, dtype);
   // The packed head is what runs: the table's pages leave resident memory, and embedding
   // lookups page in only the rows of the tokens seen.
   head.release_pages();
@@ -231,8 +235,8 @@ void Seq2SeqModel::check_prompt(const std::vector<int32_t>& source, int64_t max_
   check_ids_in_vocabulary(source, config_.vocab_size, where);
 }
 
-GenerationModel load_seq2seq_generator(const std::filesystem::path& dir, const JsonFile& config_json) {
-  auto model = std::make_unique<Seq2SeqModel>(dir, config_json);
+GenerationModel load_seq2seq_generator(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype) {
+  auto model = std::make_unique<Seq2SeqModel>(dir, config_json, dtype);
   const Seq2SeqConfig& c = model->config();
   GenerationModel loaded;
   loaded.encoder_decoder = true;

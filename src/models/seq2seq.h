@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "generation/step_model.h"
+#include "packformer/device.h"
 #include "loader/json_file.h"
 #include "layers/encoder_layer.h"
 #include "ops/activation.h"
@@ -52,7 +53,8 @@ Seq2SeqConfig parse_seq2seq_config(const JsonFile& config_json);
 
 class Seq2SeqModel final : public StepModel {
  public:
-  Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& config_json);
+  // dtype: the precision of every Linear, the LM head included (fp32, bf16 or int8).
+  Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype = Precision::F32);
   ~Seq2SeqModel() override;
 
   const Seq2SeqConfig& config() const { return config_; }

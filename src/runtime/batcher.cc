@@ -52,6 +52,11 @@ Batcher::~Batcher() {
   for (std::thread& worker : workers_) worker.join();
 }
 
+int64_t Batcher::queued_requests() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<int64_t>(queue_.size());
+}
+
 void Batcher::close() {
   {
     std::lock_guard lock(mutex_);
@@ -184,14 +189,22 @@ void Batcher::work(EncoderSession& session) {
   }
 }
 
+void Batcher::finish_batch(BatchStats& stats, std::chrono::steady_clock::time_point started) const {
+  if (!options_.on_batch_done) return;
+  stats.run_time = std::chrono::steady_clock::now() - started;
+  options_.on_batch_done(stats);
+}
+
 void Batcher::run_batch(EncoderSession& session, std::vector<Request>& batch, EncoderOutput& output) {
   std::vector<RequestResult> results;
+  BatchStats stats;
+  const auto started = std::chrono::steady_clock::now();
   try {
     EncoderInput input;
-    BatchStats stats;
     stats.requests = static_cast<int64_t>(batch.size());
     bool any_types = false;
     for (const Request& r : batch) {
+      stats.waits.push_back(started - r.queued_at);
       stats.tokens += length(r.ids);
       stats.longest = std::max(stats.longest, length(r.ids));
       any_types = any_types || !r.type_ids.empty();
@@ -224,9 +237,12 @@ void Batcher::run_batch(EncoderSession& session, std::vector<Request>& batch, En
     }
   } catch (...) {
     // This batch fails alone: its requests get the exception, the worker goes on.
+    stats.failed = true;
+    finish_batch(stats, started);
     for (Request& r : batch) r.promise.set_exception(std::current_exception());
     return;
   }
+  finish_batch(stats, started);
   for (size_t i = 0; i < batch.size(); ++i) batch[i].promise.set_value(std::move(results[i]));
 }
 

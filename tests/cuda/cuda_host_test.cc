@@ -218,22 +218,23 @@ TEST(CudaRequests, ErrorsNameTheCause) {
   }
 }
 
-TEST(CudaRequests, HalfPrecisionOnTheCpuIsRefused) {
-  for (const char* dtype : {"fp16", "bf16"}) {
+// The CPU computes in fp32, bf16 or int8 (low_precision_test); fp16 is CUDA's, int8 the CPU's.
+TEST(CudaRequests, PrecisionsOfTheOtherDeviceAreRefused) {
+  const auto refused = [](const char* device, const char* dtype, const char* why) {
     EncoderOptions options;
     options.load_tokenizer = false;
+    options.device = device;
     options.dtype = dtype;
     try {
       Encoder::load(cuda_tiny_model("tiny-bert"), options);
-      ADD_FAILURE() << dtype << " accepted on the CPU";
+      ADD_FAILURE() << dtype << " accepted on " << device;
     } catch (const Error& e) {
       EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
-      EXPECT_THAT(e.what(), HasSubstr("needs a CUDA device"));
+      EXPECT_THAT(e.what(), HasSubstr(why));
     }
-  }
-  EncoderOptions bad;
-  bad.device = "gpu";
-  EXPECT_THROW(Encoder::load(cuda_tiny_model("tiny-bert"), bad), Error);
+  };
+  refused("cpu", "fp16", "needs a CUDA device");
+  refused("cuda", "int8", "runs on the CPU only");
 }
 
 TEST(CudaRequests, CpuEncoderDescribesItself) {

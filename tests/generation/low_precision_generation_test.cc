@@ -1,0 +1,75 @@
+// Generation models with their Linear layers (LM head included) in bf16 or int8, against
+// transformers' fp32 logits at every prompt position (goldens): GPT-2 and the Llama family.
+// Tiny random models have flat logits, so tokens may differ from fp32's after a few steps;
+// the logits themselves are what the precision changes, and what is bounded here.
+#include <cstdio>
+
+#include "llama_test_util.h"
+#include "models/gpt2.h"
+#include "packformer/generator.h"
+
+namespace packformer::test {
+namespace {
+
+struct Bounds {
+  Precision dtype;
+  double cosine;  // every position's logit vector vs transformers'
+};
+// Measured worst cosines over these five models (AVX512-BF16 CPU): bf16 0.99961, int8 0.99423
+// (tiny-mistral); the bounds leave room for other kernels' rounding but fail on a wrong layer
+// (cosine < 0.9).
+constexpr Bounds kBounds[] = {{Precision::BF16, 0.999}, {Precision::Int8, 0.99}};
+
+double worst_cosine(const std::vector<float>& got, const std::vector<float>& want, int64_t vocab) {
+  double worst = 1.0;
+  for (size_t row = 0; row * vocab < want.size(); ++row)
+    worst = std::min(worst, cosine(got.data() + row * vocab, want.data() + row * vocab, static_cast<size_t>(vocab)));
+  return worst;
+}
+
+TEST(LowPrecisionGeneration, Gpt2LogitsStayCloseToTransformers) {
+  const Golden golden("tiny-gpt2-logits");
+  std::vector<std::vector<int32_t>> prompts;
+  const auto ids = golden.ints("ids"), lengths = golden.ints("lengths");
+  size_t at = 0;
+  for (int64_t len : lengths) {
+    prompts.emplace_back(ids.begin() + at, ids.begin() + at + len);
+    at += static_cast<size_t>(len);
+  }
+  const auto want = golden.floats("logits");
+  const auto dir = tiny_model("tiny-gpt2");
+  for (const Bounds& b : kBounds) {
+    Gpt2Model model(dir, JsonFile(dir / "config.json"), b.dtype);
+    const auto got = model.forward_all(prompts);
+    ASSERT_EQ(got.size(), want.size());
+    const double worst = worst_cosine(got, want, model.vocab_size());
+    EXPECT_GE(worst, b.cosine) << precision_name(b.dtype);
+    std::printf("tiny-gpt2 %s: worst logit cosine %.6f\n", precision_name(b.dtype), worst);
+  }
+}
+
+TEST(LowPrecisionGeneration, LlamaFamilyLogitsStayCloseToTransformers) {
+  for (const std::string& name : llama_family_models()) {
+    const LlamaGoldenLogits g = llama_golden_logits(name);
+    const auto dir = tiny_model(name);
+    for (const Bounds& b : kBounds) {
+      LlamaModel model(dir, JsonFile(dir / "config.json"), b.dtype);
+      const auto got = model.forward_all(g.prompts);
+      ASSERT_EQ(got.size(), g.logits.size());
+      const double worst = worst_cosine(got, g.logits, model.vocab_size());
+      EXPECT_GE(worst, b.cosine) << name << " " << precision_name(b.dtype);
+      std::printf("%s %s: worst logit cosine %.6f\n", name.c_str(), precision_name(b.dtype), worst);
+    }
+  }
+}
+
+TEST(LowPrecisionGeneration, GeneratorTakesTheDtypeAndRefusesFp16) {
+  GeneratorLoadOptions options;
+  options.dtype = "int8";
+  EXPECT_EQ(Generator::load(tiny_model("tiny-gpt2"), options)->model_type(), "gpt2");
+  options.dtype = "fp16";
+  expect_error([&] { Generator::load(tiny_model("tiny-gpt2"), options); }, ErrorKind::InvalidInput, {"fp16", "CUDA"});
+}
+
+}  // namespace
+}  // namespace packformer::test
