@@ -2,7 +2,7 @@
 """Generate packformer's golden references (run by hand, never in CI).
 
     scripts/make_golden.py [models|distilbert|minilm|tokenizers|decoder-tokenizers|pairs|classify-pairs|
-                            seq2seq|seq2seq-tokenizer|generation|llama|rerank|all]
+                            seq2seq|seq2seq-tokenizer|generation|llama|rerank|python|all]
                            (default: all)
 
   models      tiny seeded random-weight models in tests/data/models/ and their goldens
@@ -31,6 +31,9 @@
   generation  tests/data/models/tiny-gpt2 and generate() goldens  (scripts/golden/generation.py)
   llama       tiny llama, mistral, qwen2 and qwen3 models, their logits and generate() goldens,
               and the RoPE inverse frequencies of each rope type   (scripts/golden/llama.py)
+  python      tests/data/golden/python-api.safetensors: sentence-transformers encode() outputs
+              for the Python package's tests (scripts/golden/python_api.py; needs the real
+              all-MiniLM-L6-v2 folder, as minilm)
 
 The versions are pinned (goldens must be reproducible). Create the environment with:
 
@@ -58,7 +61,7 @@ PINNED = {
 }
 SEED = 0
 COMMANDS = ("models", "distilbert", "minilm", "tokenizers", "decoder-tokenizers", "pairs", "classify-pairs", "seq2seq",
-            "seq2seq-tokenizer", "generation", "llama", "rerank", "all")
+            "seq2seq-tokenizer", "generation", "llama", "rerank", "python", "all")
 # Commands that run no model: torch and sentence-transformers are neither checked nor imported.
 TOKENIZER_ONLY = ("tokenizers", "decoder-tokenizers", "pairs", "seq2seq-tokenizer")
 MODEL_PACKAGES = ("torch", "sentence_transformers")
@@ -153,6 +156,9 @@ def main(argv: list[str]) -> int:
     if cmd in ("llama", "all"):
         from golden import llama
         llama.make_llama()
+    if cmd in ("python", "all"):
+        from golden import python_api
+        python_api.make_python_goldens()
     return 0
 
 
