@@ -70,6 +70,24 @@ TEST(Gpt2Forward, CopyRowsMovesWholeCacheRows) {
   }
 }
 
+TEST(Gpt2Forward, BadPromptsAndCallsAreNamed) {
+  auto model = load_model();  // n_positions 128, vocab 512
+  std::vector<float> logits(2 * model->vocab_size());
+  expect_error([&] { model->begin({{1, 2}, {}}, 1, 4, logits.data()); }, ErrorKind::InvalidInput,
+               {"prompt 1", "has no tokens", "GPT-2"});
+  expect_error([&] { model->begin({std::vector<int32_t>(100, 3)}, 1, 30, logits.data()); }, ErrorKind::InvalidInput,
+               {"prompt 0", "100 tokens", "30 new tokens", "129 positions", "n_positions is 128"});
+  expect_error([&] { model->begin({{1, 512}}, 1, 4, logits.data()); }, ErrorKind::InvalidInput,
+               {"prompt 0", "token id 512", "position 1", "[0, 512)"});
+  model->begin({{1, 2}}, 2, 2, logits.data());  // rows 0 and 1, room for one step each
+  const int32_t rows[] = {0, 1, 2}, tokens[] = {5, 6, 7};
+  expect_error([&] { model->step(rows + 2, tokens, 1, logits.data()); }, ErrorKind::Internal,
+               {"Gpt2Model::step", "cache row 2"});
+  expect_error([&] { model->copy_rows(rows, rows, 3); }, ErrorKind::Internal, {"Gpt2Model::copy_rows", "copies"});
+  model->step(rows, tokens, 1, logits.data());
+  expect_error([&] { model->step(rows, tokens, 1, logits.data()); }, ErrorKind::Internal, {"cache row 0", "full"});
+}
+
 // A copy of tiny-gpt2 with a modified config.json (or without a weight file).
 class BrokenGpt2 : public ::testing::Test {
  protected:

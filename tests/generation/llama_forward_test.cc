@@ -67,6 +67,19 @@ TEST_P(LlamaForward, CopyRowsMovesWholeCacheRows) {
 INSTANTIATE_TEST_SUITE_P(Models, LlamaForward, ::testing::ValuesIn(llama_family_models()),
                          [](const auto& info) { return info.param.substr(5); });
 
+TEST(LlamaForward, BadPromptsAndCallsAreNamed) {
+  auto model = load_llama(tiny_model("tiny-llama"));  // max_position_embeddings 128, vocab 384
+  std::vector<float> logits(2 * model->vocab_size());
+  expect_error([&] { model->begin({{1, 2}, {}}, 1, 4, logits.data()); }, ErrorKind::InvalidInput,
+               {"prompt 1", "has no tokens", "a decoder"});
+  expect_error([&] { model->begin({std::vector<int32_t>(100, 3)}, 1, 30, logits.data()); }, ErrorKind::InvalidInput,
+               {"prompt 0", "100 tokens", "129 positions", "max_position_embeddings is 128"});
+  model->begin({{1, 2}}, 1, 2, logits.data());
+  const int32_t row = 0, token = 384;
+  expect_error([&] { model->step(&row, &token, 1, logits.data()); }, ErrorKind::Internal,
+               {"LlamaModel::step", "token 384"});
+}
+
 TEST(LlamaForward, ConfigsRecordWhatEachFamilyHas) {
   // The goldens only test these options if the tiny models really have them.
   const LlamaConfig llama = load_llama(tiny_model("tiny-llama"))->config();

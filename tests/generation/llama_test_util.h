@@ -4,9 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "decoder_golden_util.h"
 #include "loader/json_file.h"
 #include "models/llama.h"
-#include "decoder_golden_util.h"
 #include "test_util.h"
 
 namespace packformer::test {
