@@ -126,7 +126,10 @@ Gpt2Model::Gpt2Model(const std::filesystem::path& dir, const JsonFile& config_js
 }
 
 Gpt2Model::Gpt2Model(Gpt2Config config, std::shared_ptr<const Weights> weights)
-    : DecoderOnlyModel(decoder_shape(config)), config_(std::move(config)), weights_(std::move(weights)), ws_(std::make_unique<Workspace>()) {}
+    : DecoderOnlyModel(decoder_shape(config)),
+      config_(std::move(config)),
+      weights_(std::move(weights)),
+      ws_(std::make_unique<Workspace>()) {}
 
 std::unique_ptr<StepModel> Gpt2Model::new_session() const {
   return std::unique_ptr<StepModel>(new Gpt2Model(config_, weights_));

@@ -197,7 +197,10 @@ LlamaModel::LlamaModel(const std::filesystem::path& dir, const JsonFile& config_
 }
 
 LlamaModel::LlamaModel(LlamaConfig config, std::shared_ptr<const Weights> weights)
-    : DecoderOnlyModel(decoder_shape(config)), config_(std::move(config)), weights_(std::move(weights)), ws_(std::make_unique<Workspace>()) {}
+    : DecoderOnlyModel(decoder_shape(config)),
+      config_(std::move(config)),
+      weights_(std::move(weights)),
+      ws_(std::make_unique<Workspace>()) {}
 
 std::unique_ptr<StepModel> LlamaModel::new_session() const {
   return std::unique_ptr<StepModel>(new LlamaModel(config_, weights_));
