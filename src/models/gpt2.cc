@@ -1,11 +1,10 @@
 // GPT-2: config.json fields and weights (GPT2LMHeadModel's "transformer." names or GPT2Model's
-// bare ones). The forward pass and the KV cache live in gpt2_forward.cc.
+// bare ones). The blocks and LM head live in gpt2_forward.cc.
 #include "models/gpt2.h"
 
 #include "loader/weight_store.h"
 #include "models/generation_defaults.h"
 #include "models/gpt2_internal.h"
-#include "models/input_checks.h"
 #include "models/registry.h"
 #include "packformer/error.h"
 
@@ -49,6 +48,11 @@ class Gpt2Weights {
   WeightStore store_;
 };
 
+// The prompt check's wording and the cache geometry, for DecoderOnlyModel.
+DecoderShape decoder_shape(const Gpt2Config& c) {
+  return {"Gpt2Model", "GPT-2", "n_positions", c.vocab_size, c.n_positions, c.n_layer, c.n_embd};
+}
+
 }  // namespace
 
 Gpt2Config parse_gpt2_config(const JsonFile& json) {
@@ -83,7 +87,7 @@ Gpt2Config parse_gpt2_config(const JsonFile& json) {
 }
 
 Gpt2Model::Gpt2Model(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype)
-    : config_(parse_gpt2_config(config_json)) {
+    : Gpt2Model(parse_gpt2_config(config_json), nullptr) {
   const Gpt2Config& c = config_;
   const Gpt2Weights w(dir);
   auto weights = std::make_shared<Weights>();
@@ -119,30 +123,19 @@ Gpt2Model::Gpt2Model(const std::filesystem::path& dir, const JsonFile& config_js
   // lookups page in only the rows of the tokens seen.
   head.release_pages();
   weights_ = std::move(weights);
-  ws_ = std::make_unique<Workspace>();
 }
 
 Gpt2Model::Gpt2Model(Gpt2Config config, std::shared_ptr<const Weights> weights)
-    : config_(std::move(config)), weights_(std::move(weights)), ws_(std::make_unique<Workspace>()) {}
+    : DecoderOnlyModel(decoder_shape(config)),
+      config_(std::move(config)),
+      weights_(std::move(weights)),
+      ws_(std::make_unique<Workspace>()) {}
 
 std::unique_ptr<StepModel> Gpt2Model::new_session() const {
   return std::unique_ptr<StepModel>(new Gpt2Model(config_, weights_));
 }
 
 Gpt2Model::~Gpt2Model() = default;
-
-void Gpt2Model::check_prompt(const std::vector<int32_t>& prompt, int64_t max_new_tokens, size_t index) const {
-  const auto where = [index] { return "prompt " + std::to_string(index) + ": "; };
-  if (prompt.empty()) fail(ErrorKind::InvalidInput, where() + "has no tokens (GPT-2 needs at least one)");
-  const int64_t len = static_cast<int64_t>(prompt.size());
-  // The last generated token is never fed back, so a row holds len + max_new_tokens - 1 tokens.
-  if (len + max_new_tokens - 1 > config_.n_positions)
-    fail(ErrorKind::InvalidInput, where() + "has " + std::to_string(len) + " tokens; with " +
-                                      std::to_string(max_new_tokens) + " new tokens it needs " +
-                                      std::to_string(len + max_new_tokens - 1) + " positions but n_positions is " +
-                                      std::to_string(config_.n_positions));
-  check_ids_in_vocabulary(prompt, config_.vocab_size, where);
-}
 
 GenerationModel load_gpt2_generator(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype) {
   auto model = std::make_unique<Gpt2Model>(dir, config_json, dtype);

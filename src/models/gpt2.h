@@ -1,7 +1,7 @@
 // GPT-2 (GPT2LMHeadModel / GPT2Model folders): pre-LayerNorm decoder blocks, learned
 // positions, Conv1D weights stored [in, out] (transposed once at load into packed GEMMs),
 // tanh-approximate GELU, LM head tied to the token embeddings. Gpt2Model serves search
-// through the StepModel interface with a KV cache planned once per generate call.
+// through DecoderOnlyModel's driver (StepModel, KV cache planned once per generate call).
 #pragma once
 
 #include <filesystem>
@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "layers/linear.h"
-#include "generation/step_model.h"
 #include "packformer/device.h"
 #include "loader/json_file.h"
+#include "models/decoder_only_model.h"
 #include "ops/activation.h"
 
 namespace packformer {
@@ -30,7 +30,7 @@ struct Gpt2Config {
 
 Gpt2Config parse_gpt2_config(const JsonFile& config_json);
 
-class Gpt2Model final : public StepModel {
+class Gpt2Model final : public DecoderOnlyModel {
  public:
   // Reads config.json (already parsed) and the weights of `dir`; errors name the file/tensor.
   // dtype: the precision of every Linear, the LM head included (fp32, bf16 or int8).
@@ -40,38 +40,19 @@ class Gpt2Model final : public StepModel {
   const Gpt2Config& config() const { return config_; }
   std::unique_ptr<StepModel> new_session() const override;
 
-  int64_t vocab_size() const override { return config_.vocab_size; }
-  int64_t max_positions() const override { return config_.n_positions; }
-  std::vector<int32_t> decoder_prefix(const std::vector<int32_t>& prompt) const override { return prompt; }
-  void check_prompt(const std::vector<int32_t>& prompt, int64_t max_new_tokens, size_t index) const override;
-  uint64_t planned_bytes(const std::vector<std::vector<int32_t>>& prompts, int64_t copies,
-                         int64_t max_new_tokens) const override;
-  void begin(const std::vector<std::vector<int32_t>>& prompts, int64_t copies, int64_t max_new_tokens,
-             float* logits) override;
-  void step(const int32_t* rows, const int32_t* tokens, int64_t n, float* logits) override;
-  void copy_rows(const int32_t* dst, const int32_t* src, int64_t n) override;
-
-  // Logits of every position of each prompt ([sum of lengths, vocab], packed in prompt order),
-  // prompts run packed with causal attention: the direct forward pass, for tests.
-  std::vector<float> forward_all(const std::vector<std::vector<int32_t>>& prompts);
-
  private:
   struct Layer;
   struct Weights;
   struct Workspace;
 
+  // No weights yet when `weights` is null (the loading constructor fills them).
   Gpt2Model(Gpt2Config config, std::shared_ptr<const Weights> weights);
 
-  // Plans the workspace and the cache for the call, then runs every prompt token (packed,
-  // causal) into cache row prompt * copies and copies it to the prompt's other rows.
-  // Returns the number of token rows run (the prompts' total length).
-  int64_t prefill(const std::vector<std::vector<int32_t>>& prompts, int64_t copies, int64_t max_new_tokens);
-  // Runs the first `rows` entries of the workspace's ids / positions / cache_rows through the
-  // blocks; each token's keys and values are written to its cache row first.
-  void run_rows(int64_t rows);
+  uint64_t activation_bytes_per_row() const override;
+  void plan_activations(int64_t token_rows) override;
+  void run_rows(int64_t rows) override;
   // logits[j] = ln_f(x[rows[j]]) * wte^T.
-  void lm_head(const int64_t* rows, int64_t n, float* logits);
-  void plan(int64_t token_rows, int64_t cache_rows, int64_t cache_positions, int64_t copies);
+  void lm_head(const int64_t* rows, int64_t n, float* logits) override;
 
   Gpt2Config config_;
   std::shared_ptr<const Weights> weights_;  // immutable, shared by sessions

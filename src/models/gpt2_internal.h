@@ -8,7 +8,6 @@
 #include "layers/layer_norm.h"
 #include "layers/linear.h"
 #include "models/gpt2.h"
-#include "models/kv_cache.h"
 
 namespace packformer {
 
@@ -28,14 +27,10 @@ struct Gpt2Model::Weights {
   std::unique_ptr<Linear> lm_head;
 };
 
-// Grown when a call needs more, never shrunk: a warm model allocates nothing.
+// Per-row activations of one forward call, grown when a call needs more, never shrunk: a warm
+// model allocates nothing. The token rows and the KV cache belong to DecoderOnlyModel.
 struct Gpt2Model::Workspace {
-  // Token rows of one forward call (prefill: every prompt token; step: one per live row).
   std::vector<float> x, normed, qkv, context, x_mid, inner, last;
-  std::vector<int32_t> ids;
-  std::vector<int64_t> positions, cache_rows, key_counts, last_rows;
-  KvCache cache;  // [layer][cache row][position][n_embd]
-  int64_t copies = 1;
 };
 
 }  // namespace packformer

@@ -1,12 +1,11 @@
 // Llama-style decoders: config.json fields per model_type (llama, mistral, qwen2, qwen3) and
-// the weights (LlamaForCausalLM's "model." names or the bare base model's). The forward pass
-// and the KV cache live in llama_forward.cc.
+// the weights (LlamaForCausalLM's "model." names or the bare base model's). The blocks and
+// the LM head live in llama_forward.cc.
 #include "models/llama.h"
 
 #include <algorithm>
 
 #include "loader/weight_store.h"
-#include "models/input_checks.h"
 #include "models/llama_internal.h"
 #include "models/registry.h"
 #include "packformer/error.h"
@@ -112,6 +111,12 @@ Linear stacked_qkv(const LlamaWeights& w, const std::string& p, const LlamaConfi
   return qkv;
 }
 
+// The prompt check's wording and the cache geometry (key/value heads only), for DecoderOnlyModel.
+DecoderShape decoder_shape(const LlamaConfig& c) {
+  return {"LlamaModel", "a decoder", "max_position_embeddings", c.vocab_size, c.max_position_embeddings,
+          c.num_layers, c.kv_width()};
+}
+
 }  // namespace
 
 LlamaConfig parse_llama_config(const JsonFile& json) {
@@ -154,7 +159,7 @@ LlamaConfig parse_llama_config(const JsonFile& json) {
 }
 
 LlamaModel::LlamaModel(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype)
-    : config_(parse_llama_config(config_json)) {
+    : LlamaModel(parse_llama_config(config_json), nullptr) {
   const LlamaConfig& c = config_;
   const LlamaWeights w(dir);
   auto weights = std::make_shared<Weights>();
@@ -189,31 +194,19 @@ LlamaModel::LlamaModel(const std::filesystem::path& dir, const JsonFile& config_
   }
   weights->rotary = Rotary(c.rope, c.head_dim, c.max_position_embeddings, c.max_position_embeddings);
   weights_ = std::move(weights);
-  ws_ = std::make_unique<Workspace>();
 }
 
 LlamaModel::LlamaModel(LlamaConfig config, std::shared_ptr<const Weights> weights)
-    : config_(std::move(config)), weights_(std::move(weights)), ws_(std::make_unique<Workspace>()) {}
+    : DecoderOnlyModel(decoder_shape(config)),
+      config_(std::move(config)),
+      weights_(std::move(weights)),
+      ws_(std::make_unique<Workspace>()) {}
 
 std::unique_ptr<StepModel> LlamaModel::new_session() const {
   return std::unique_ptr<StepModel>(new LlamaModel(config_, weights_));
 }
 
 LlamaModel::~LlamaModel() = default;
-
-void LlamaModel::check_prompt(const std::vector<int32_t>& prompt, int64_t max_new_tokens, size_t index) const {
-  const auto where = [index] { return "prompt " + std::to_string(index) + ": "; };
-  if (prompt.empty()) fail(ErrorKind::InvalidInput, where() + "has no tokens (a decoder needs at least one)");
-  const int64_t len = static_cast<int64_t>(prompt.size());
-  // The last generated token is never fed back, so a row holds len + max_new_tokens - 1 tokens.
-  if (len + max_new_tokens - 1 > config_.max_position_embeddings)
-    fail(ErrorKind::InvalidInput, where() + "has " + std::to_string(len) + " tokens; with " +
-                                      std::to_string(max_new_tokens) + " new tokens it needs " +
-                                      std::to_string(len + max_new_tokens - 1) +
-                                      " positions but max_position_embeddings is " +
-                                      std::to_string(config_.max_position_embeddings));
-  check_ids_in_vocabulary(prompt, config_.vocab_size, where);
-}
 
 GenerationModel load_llama_generator(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype) {
   auto model = std::make_unique<LlamaModel>(dir, config_json, dtype);

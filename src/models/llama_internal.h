@@ -11,7 +11,6 @@
 #include "layers/rms_norm.h"
 #include "layers/rotary.h"
 #include "layers/row_buffers.h"
-#include "models/kv_cache.h"
 #include "models/llama.h"
 
 namespace packformer {
@@ -41,10 +40,6 @@ std::array<RowBuffer, kLlamaBufferCount> llama_row_buffers(const LlamaConfig& c)
 struct LlamaModel::Workspace {
   RowArena arena;
   std::array<float*, kLlamaBufferCount> buffer{};
-  std::vector<int32_t> ids;
-  std::vector<int64_t> positions, cache_rows, key_counts, last_rows;
-  KvCache cache;  // [layer][cache row][position][kv_heads * head_dim]
-  int64_t copies = 1;
 };
 
 }  // namespace packformer

@@ -5,6 +5,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "decoder_golden_util.h"
 #include "generation_test_util.h"
 #include "loader/json_file.h"
 #include "models/gpt2.h"
@@ -21,31 +22,13 @@ namespace {
 // bias moves logits by > 1e-1).
 constexpr float kTolerance = 1e-4f;
 
-struct GoldenLogits {
-  std::vector<std::vector<int32_t>> prompts;
-  std::vector<float> logits;  // [sum of lengths, vocab]
-};
-
-GoldenLogits golden_logits() {
-  const Golden golden("tiny-gpt2-logits");
-  GoldenLogits g;
-  const auto ids = golden.ints("ids"), lengths = golden.ints("lengths");
-  size_t at = 0;
-  for (int64_t len : lengths) {
-    g.prompts.emplace_back(ids.begin() + at, ids.begin() + at + len);
-    at += static_cast<size_t>(len);
-  }
-  g.logits = golden.floats("logits");
-  return g;
-}
-
 std::unique_ptr<Gpt2Model> load_model(const std::filesystem::path& dir = tiny_gpt2()) {
   const JsonFile config(dir / "config.json");
   return std::make_unique<Gpt2Model>(dir, config);
 }
 
 TEST(Gpt2Forward, PackedPrefillMatchesTransformersAtEveryPosition) {
-  const GoldenLogits g = golden_logits();
+  const GoldenLogits g = golden_logits("tiny-gpt2");
   auto model = load_model();
   const std::vector<float> logits = model->forward_all(g.prompts);
   ASSERT_EQ(logits.size(), g.logits.size());
@@ -57,38 +40,9 @@ TEST(Gpt2Forward, PackedPrefillMatchesTransformersAtEveryPosition) {
 TEST(Gpt2Forward, DecodeStepsThroughTheCacheMatchTransformers) {
   // Each prompt starts from its first token; the rest are fed one step at a time, rows
   // dropping out as their prompt ends: every step's logits must be transformers' at that position.
-  const GoldenLogits g = golden_logits();
+  const GoldenLogits g = golden_logits("tiny-gpt2");
   auto model = load_model();
-  const int64_t vocab = model->vocab_size();
-  std::vector<std::vector<int32_t>> firsts;
-  size_t longest = 0;
-  for (const auto& p : g.prompts) {
-    firsts.push_back({p[0]});
-    longest = std::max(longest, p.size());
-  }
-  std::vector<size_t> offset(g.prompts.size(), 0);
-  for (size_t p = 1; p < g.prompts.size(); ++p) offset[p] = offset[p - 1] + g.prompts[p - 1].size();
-
-  std::vector<float> logits(g.prompts.size() * vocab);
-  model->begin(firsts, 1, static_cast<int64_t>(longest), logits.data());
-  float worst = 0.0f;
-  for (size_t p = 0; p < g.prompts.size(); ++p)
-    EXPECT_LE(max_abs_diff(logits.data() + p * vocab, g.logits.data() + offset[p] * vocab, vocab), kTolerance);
-  for (size_t t = 1; t < longest; ++t) {
-    std::vector<int32_t> rows, tokens;
-    for (size_t p = 0; p < g.prompts.size(); ++p)
-      if (t < g.prompts[p].size()) {
-        rows.push_back(static_cast<int32_t>(p));
-        tokens.push_back(g.prompts[p][t]);
-      }
-    model->step(rows.data(), tokens.data(), static_cast<int64_t>(rows.size()), logits.data());
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const float* expected = g.logits.data() + (offset[rows[i]] + t) * vocab;
-      const float diff = max_abs_diff(logits.data() + i * vocab, expected, vocab);
-      worst = max_or_nan(worst, diff);
-      EXPECT_LE(diff, kTolerance) << "prompt " << rows[i] << " position " << t;
-    }
-  }
+  const float worst = expect_decode_steps_match(*model, g, kTolerance);
   std::printf("max |logit - transformers| over the decode steps: %.3g\n", worst);
 }
 
@@ -114,6 +68,24 @@ TEST(Gpt2Forward, CopyRowsMovesWholeCacheRows) {
     const std::vector<float> all = reference->forward_all({expected_sequences[r]});
     EXPECT_LE(max_abs_diff(logits.data() + r * vocab, all.data() + 5 * vocab, vocab), kTolerance) << "row " << r;
   }
+}
+
+TEST(Gpt2Forward, BadPromptsAndCallsAreNamed) {
+  auto model = load_model();  // n_positions 128, vocab 512
+  std::vector<float> logits(2 * model->vocab_size());
+  expect_error([&] { model->begin({{1, 2}, {}}, 1, 4, logits.data()); }, ErrorKind::InvalidInput,
+               {"prompt 1", "has no tokens", "GPT-2"});
+  expect_error([&] { model->begin({std::vector<int32_t>(100, 3)}, 1, 30, logits.data()); }, ErrorKind::InvalidInput,
+               {"prompt 0", "100 tokens", "30 new tokens", "129 positions", "n_positions is 128"});
+  expect_error([&] { model->begin({{1, 512}}, 1, 4, logits.data()); }, ErrorKind::InvalidInput,
+               {"prompt 0", "token id 512", "position 1", "[0, 512)"});
+  model->begin({{1, 2}}, 2, 2, logits.data());  // rows 0 and 1, room for one step each
+  const int32_t rows[] = {0, 1, 2}, tokens[] = {5, 6, 7};
+  expect_error([&] { model->step(rows + 2, tokens, 1, logits.data()); }, ErrorKind::Internal,
+               {"Gpt2Model::step", "cache row 2"});
+  expect_error([&] { model->copy_rows(rows, rows, 3); }, ErrorKind::Internal, {"Gpt2Model::copy_rows", "copies"});
+  model->step(rows, tokens, 1, logits.data());
+  expect_error([&] { model->step(rows, tokens, 1, logits.data()); }, ErrorKind::Internal, {"cache row 0", "full"});
 }
 
 // A copy of tiny-gpt2 with a modified config.json (or without a weight file).

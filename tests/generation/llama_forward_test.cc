@@ -19,7 +19,7 @@ constexpr float kTolerance = 1e-4f;
 class LlamaForward : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(LlamaForward, PackedPrefillMatchesTransformersAtEveryPosition) {
-  const LlamaGoldenLogits g = llama_golden_logits(GetParam());
+  const GoldenLogits g = golden_logits(GetParam());
   auto model = load_llama(tiny_model(GetParam()));
   const std::vector<float> logits = model->forward_all(g.prompts);
   ASSERT_EQ(logits.size(), g.logits.size());
@@ -31,38 +31,9 @@ TEST_P(LlamaForward, PackedPrefillMatchesTransformersAtEveryPosition) {
 TEST_P(LlamaForward, DecodeStepsThroughTheCacheMatchTransformers) {
   // Each prompt starts from its first token; the rest are fed one step at a time, rows
   // dropping out as their prompt ends: every step's logits must be transformers' at that position.
-  const LlamaGoldenLogits g = llama_golden_logits(GetParam());
+  const GoldenLogits g = golden_logits(GetParam());
   auto model = load_llama(tiny_model(GetParam()));
-  const int64_t vocab = model->vocab_size();
-  std::vector<std::vector<int32_t>> firsts;
-  size_t longest = 0;
-  for (const auto& p : g.prompts) {
-    firsts.push_back({p[0]});
-    longest = std::max(longest, p.size());
-  }
-  std::vector<size_t> offset(g.prompts.size(), 0);
-  for (size_t p = 1; p < g.prompts.size(); ++p) offset[p] = offset[p - 1] + g.prompts[p - 1].size();
-
-  std::vector<float> logits(g.prompts.size() * vocab);
-  model->begin(firsts, 1, static_cast<int64_t>(longest), logits.data());
-  float worst = 0.0f;
-  for (size_t p = 0; p < g.prompts.size(); ++p)
-    EXPECT_LE(max_abs_diff(logits.data() + p * vocab, g.logits.data() + offset[p] * vocab, vocab), kTolerance);
-  for (size_t t = 1; t < longest; ++t) {
-    std::vector<int32_t> rows, tokens;
-    for (size_t p = 0; p < g.prompts.size(); ++p)
-      if (t < g.prompts[p].size()) {
-        rows.push_back(static_cast<int32_t>(p));
-        tokens.push_back(g.prompts[p][t]);
-      }
-    model->step(rows.data(), tokens.data(), static_cast<int64_t>(rows.size()), logits.data());
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const float* expected = g.logits.data() + (offset[rows[i]] + t) * vocab;
-      const float diff = max_abs_diff(logits.data() + i * vocab, expected, vocab);
-      worst = max_or_nan(worst, diff);
-      EXPECT_LE(diff, kTolerance) << "prompt " << rows[i] << " position " << t;
-    }
-  }
+  const float worst = expect_decode_steps_match(*model, g, kTolerance);
   std::printf("%s: max |logit - transformers| over the decode steps: %.3g\n", GetParam().c_str(), worst);
 }
 
@@ -95,6 +66,19 @@ TEST_P(LlamaForward, CopyRowsMovesWholeCacheRows) {
 
 INSTANTIATE_TEST_SUITE_P(Models, LlamaForward, ::testing::ValuesIn(llama_family_models()),
                          [](const auto& info) { return info.param.substr(5); });
+
+TEST(LlamaForward, BadPromptsAndCallsAreNamed) {
+  auto model = load_llama(tiny_model("tiny-llama"));  // max_position_embeddings 128, vocab 384
+  std::vector<float> logits(2 * model->vocab_size());
+  expect_error([&] { model->begin({{1, 2}, {}}, 1, 4, logits.data()); }, ErrorKind::InvalidInput,
+               {"prompt 1", "has no tokens", "a decoder"});
+  expect_error([&] { model->begin({std::vector<int32_t>(100, 3)}, 1, 30, logits.data()); }, ErrorKind::InvalidInput,
+               {"prompt 0", "100 tokens", "129 positions", "max_position_embeddings is 128"});
+  model->begin({{1, 2}}, 1, 2, logits.data());
+  const int32_t row = 0, token = 384;
+  expect_error([&] { model->step(&row, &token, 1, logits.data()); }, ErrorKind::Internal,
+               {"LlamaModel::step", "token 384"});
+}
 
 TEST(LlamaForward, ConfigsRecordWhatEachFamilyHas) {
   // The goldens only test these options if the tiny models really have them.

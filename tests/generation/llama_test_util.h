@@ -1,9 +1,10 @@
 // The tiny Llama-style models and their goldens (scripts/make_golden.py llama): per model,
-// transformers' logits at every prompt position and generate() results.
+// transformers' logits at every prompt position (golden_logits) and generate() results.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
+#include "decoder_golden_util.h"
 #include "loader/json_file.h"
 #include "models/llama.h"
 #include "test_util.h"
@@ -20,24 +21,6 @@ inline const std::vector<std::string>& llama_family_models() {
 inline std::unique_ptr<LlamaModel> load_llama(const std::filesystem::path& dir) {
   const JsonFile config(dir / "config.json");
   return std::make_unique<LlamaModel>(dir, config);
-}
-
-struct LlamaGoldenLogits {
-  std::vector<std::vector<int32_t>> prompts;
-  std::vector<float> logits;  // [sum of lengths, vocab]
-};
-
-inline LlamaGoldenLogits llama_golden_logits(const std::string& model) {
-  const Golden golden(model + "-logits");
-  LlamaGoldenLogits g;
-  const auto ids = golden.ints("ids"), lengths = golden.ints("lengths");
-  size_t at = 0;
-  for (int64_t len : lengths) {
-    g.prompts.emplace_back(ids.begin() + at, ids.begin() + at + len);
-    at += static_cast<size_t>(len);
-  }
-  g.logits = golden.floats("logits");
-  return g;
 }
 
 inline nlohmann::json llama_generate_golden(const std::string& model) {

@@ -28,21 +28,13 @@ double worst_cosine(const std::vector<float>& got, const std::vector<float>& wan
 }
 
 TEST(LowPrecisionGeneration, Gpt2LogitsStayCloseToTransformers) {
-  const Golden golden("tiny-gpt2-logits");
-  std::vector<std::vector<int32_t>> prompts;
-  const auto ids = golden.ints("ids"), lengths = golden.ints("lengths");
-  size_t at = 0;
-  for (int64_t len : lengths) {
-    prompts.emplace_back(ids.begin() + at, ids.begin() + at + len);
-    at += static_cast<size_t>(len);
-  }
-  const auto want = golden.floats("logits");
+  const GoldenLogits g = golden_logits("tiny-gpt2");
   const auto dir = tiny_model("tiny-gpt2");
   for (const Bounds& b : kBounds) {
     Gpt2Model model(dir, JsonFile(dir / "config.json"), b.dtype);
-    const auto got = model.forward_all(prompts);
-    ASSERT_EQ(got.size(), want.size());
-    const double worst = worst_cosine(got, want, model.vocab_size());
+    const auto got = model.forward_all(g.prompts);
+    ASSERT_EQ(got.size(), g.logits.size());
+    const double worst = worst_cosine(got, g.logits, model.vocab_size());
     EXPECT_GE(worst, b.cosine) << precision_name(b.dtype);
     std::printf("tiny-gpt2 %s: worst logit cosine %.6f\n", precision_name(b.dtype), worst);
   }
@@ -50,7 +42,7 @@ TEST(LowPrecisionGeneration, Gpt2LogitsStayCloseToTransformers) {
 
 TEST(LowPrecisionGeneration, LlamaFamilyLogitsStayCloseToTransformers) {
   for (const std::string& name : llama_family_models()) {
-    const LlamaGoldenLogits g = llama_golden_logits(name);
+    const GoldenLogits g = golden_logits(name);
     const auto dir = tiny_model(name);
     for (const Bounds& b : kBounds) {
       LlamaModel model(dir, JsonFile(dir / "config.json"), b.dtype);
