@@ -70,6 +70,8 @@ class Generator:
         sessions: how many generate calls run at the same time (each with threads // sessions
             threads and its own KV cache; weights shared).
         max_memory: most bytes one call may allocate (KV cache, activations); default half the RAM.
+        dtype: precision of every Linear layer, the LM head included: "fp32", "bf16" or "int8"
+            (docs/ENGINE.md "Precision").
     """
 
     def __init__(
@@ -78,8 +80,9 @@ class Generator:
         threads: Optional[int] = None,
         sessions: int = 1,
         max_memory: Optional[int] = None,
+        dtype: str = "fp32",
     ) -> None:
-        self._native = _packformer._Generator(os.fspath(path), threads, sessions, max_memory)
+        self._native = _packformer._Generator(os.fspath(path), threads, sessions, max_memory, dtype)
         self.path = os.fspath(path)
 
     @property
@@ -203,8 +206,9 @@ class Translator(Generator):
         threads: Optional[int] = None,
         sessions: int = 1,
         max_memory: Optional[int] = None,
+        dtype: str = "fp32",
     ) -> None:
-        super().__init__(path, threads, sessions, max_memory)
+        super().__init__(path, threads, sessions, max_memory, dtype)
         if not self.is_encoder_decoder:
             raise _packformer.UnsupportedError(
                 f"{self.path}: a {self.model_type} model is not an encoder-decoder (Marian, BART): use packformer.Generator"

@@ -48,7 +48,8 @@ class TokenStream;
 
 class PyGenerator {
  public:
-  PyGenerator(const std::string& path, std::optional<int> threads, int sessions, std::optional<uint64_t> max_memory) {
+  PyGenerator(const std::string& path, std::optional<int> threads, int sessions, std::optional<uint64_t> max_memory,
+              const std::string& dtype) {
     if (threads && (*threads < 1 || *threads > kMaxThreads))
       invalid_input("threads: expected 1.." + std::to_string(kMaxThreads) + " or None, got " + std::to_string(*threads));
     if (sessions < 1 || sessions > kMaxThreads)
@@ -57,6 +58,7 @@ class PyGenerator {
     const int total = threads.value_or(0) > 0 ? *threads : omp_get_max_threads();
     options.threads = total;
     options.max_memory_bytes = max_memory.value_or(0);
+    options.dtype = dtype;
     state_ = std::make_shared<GeneratorState>();
     std::vector<std::unique_ptr<GeneratorSlot>> slots;
     {
@@ -260,8 +262,9 @@ void bind_generator(nb::module_& m) {
       .def_rw("bad_token_ids", &GenerationOptions::bad_token_ids, nb::arg().none());
 
   nb::class_<PyGenerator>(m, "_Generator")
-      .def(nb::init<const std::string&, std::optional<int>, int, std::optional<uint64_t>>(), nb::arg("path"),
-           nb::arg("threads").none(), nb::arg("sessions"), nb::arg("max_memory").none())
+      .def(nb::init<const std::string&, std::optional<int>, int, std::optional<uint64_t>, const std::string&>(),
+           nb::arg("path"), nb::arg("threads").none(), nb::arg("sessions"), nb::arg("max_memory").none(),
+           nb::arg("dtype"))
       .def("generate", &PyGenerator::generate, nb::arg("prompts"), nb::arg("options"), nb::arg("callback").none())
       .def("generate_text", &PyGenerator::generate_text, nb::arg("texts"), nb::arg("options"),
            nb::arg("callback").none())

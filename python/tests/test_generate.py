@@ -5,6 +5,8 @@ same references the C++ and CLI generation tests use)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 
 import pytest
 
@@ -132,3 +134,22 @@ def test_llama_family_cases(model):
     for case in golden["cases"]:
         got = generator.generate(golden["prompts"], **kwargs_of(case["options"]))
         assert got == flat(case["new_tokens"]), case["name"]
+
+
+def test_dtype_reaches_the_engine(gpt2_golden):
+    """Generator(dtype=...) generates what the CLI's --dtype does (the same engine path), and
+    fp16 (CUDA's) is refused."""
+    cli = os.environ.get("PACKFORMER_CLI")
+    if not cli:
+        pytest.fail("PACKFORMER_CLI (set by ctest) names the packformer program to compare with")
+    prompts = gpt2_golden["prompts"]
+    lines = "".join(json.dumps(p) + "\n" for p in prompts)
+    for dtype in ("bf16", "int8"):
+        got = packformer.Generator(MODELS / "tiny-gpt2", dtype=dtype).generate(prompts, max_new_tokens=12)
+        out = subprocess.run(
+            [cli, "generate", "--model", str(MODELS / "tiny-gpt2"), "--ids", "--dtype", dtype, "--max-new-tokens", "12"],
+            input=lines, capture_output=True, text=True, check=True,
+        ).stdout
+        assert got == [json.loads(line) for line in out.splitlines()], dtype
+    with pytest.raises(packformer.InvalidInputError, match="fp16"):
+        packformer.Generator(MODELS / "tiny-gpt2", dtype="fp16")
