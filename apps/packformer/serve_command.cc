@@ -51,11 +51,11 @@ void load_model(const ServeOptions& o, serve::ServerContext& context, std::uniqu
     return;
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::Unsupported) throw;
-    if (o.device != "cpu" || o.dtype != "fp32")
-      fail(ErrorKind::Unsupported, std::string(e.what()) + " (generation runs on the CPU in fp32 only)");
+    if (o.device != "cpu")
+      fail(ErrorKind::Unsupported, std::string(e.what()) + " (generation runs on the CPU)");
     try {
       generator = std::make_unique<serve::GeneratorService>(
-          Generator::load(o.model, {.threads = static_cast<int>(o.threads)}), o, context.metrics);
+          Generator::load(o.model, {.threads = static_cast<int>(o.threads), .dtype = o.dtype}), o, context.metrics);
     } catch (const Error& g) {
       if (g.kind() != ErrorKind::Unsupported) throw;
       fail(ErrorKind::Unsupported, std::string(e.what()) + "; nor is it a supported generator: " + g.what());
@@ -140,8 +140,8 @@ void register_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "threads (default: all cores)");
   cmd->add_option("--device", o->device, "where the encoder's fast path runs: cpu | cuda | cuda:N")->capture_default_str();
-  cmd->add_option("--dtype", o->dtype, "encoder precision: fp32 | fp16 | bf16 (fp16/bf16 need --device cuda)")
-      ->check(CLI::IsMember({"fp32", "fp16", "bf16"}))
+  cmd->add_option("--dtype", o->dtype, "precision of the Linear layers: fp32 | bf16 | int8 (CPU) | fp16 (CUDA encoders)")
+      ->check(CLI::IsMember({"fp32", "fp16", "bf16", "int8"}))
       ->capture_default_str();
   cmd->add_option("--served-model-name", o->served_model_name,
                   "the model name the OpenAI routes return (default: the folder's name)");

@@ -80,8 +80,8 @@ struct EncoderOptions {
   std::string device = "cpu";
   // Precision of the fast path's matrix products, weights converted once at load: "fp32";
   // "bf16" (CPU and CUDA); "int8" on the CPU (weights per output channel, activations per row
-  // at run time, int32 sums); "fp16" on CUDA. Embeddings, LayerNorm, softmax, attention,
-  // accumulation and the heads stay fp32. The slow path (the reference) is always fp32.
+  // at run time, int32 sums); "fp16" on CUDA. Embeddings, LayerNorm, softmax, attention and
+  // the heads stay fp32. The slow path (the reference) is always fp32.
   std::string dtype = "fp32";
   // Most bytes one run() may allocate for a batch's activations and outputs (weights not
   // counted). Checked before allocating: a batch over it fails with ErrorKind::OutOfMemory.

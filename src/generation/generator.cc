@@ -52,7 +52,8 @@ Generator::~Generator() = default;
 std::unique_ptr<Generator> Generator::load(const std::filesystem::path& dir, const GeneratorLoadOptions& options) {
   check_thread_count(options.threads);
   const Precision dtype = parse_precision(options.dtype);
-  check_precision_on(dtype, DeviceKind::Cpu);
+  if (dtype == Precision::F16)
+    fail(ErrorKind::InvalidInput, "dtype fp16 is not available for generation, which runs on the CPU: use fp32, bf16 or int8");
   auto core = std::make_shared<GeneratorCore>();
   core->threads = resolve_threads(options.threads);
   const ScopedThreadCount threads(core->threads);

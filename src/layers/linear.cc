@@ -48,7 +48,8 @@ void Linear::forward(const float* x, int64_t rows, float* y, const float* residu
   switch (weights_.index()) {
     case 0: packed_gemm(x, rows, std::get<0>(weights_), y, e); break;
     case 1: packed_gemm_bf16(x, rows, std::get<1>(weights_), y, e); break;
-    default: packed_gemm_int8(x, rows, std::get<2>(weights_), y, e); break;
+    case 2: packed_gemm_int8(x, rows, std::get<2>(weights_), y, e); break;
+    default: fail(ErrorKind::Internal, "Linear::forward: no GEMM for this weight form");
   }
 }
 

@@ -15,7 +15,12 @@ void RowArena::plan(std::span<const RowBuffer> buffers, int64_t rows) {
     offsets_[i] = offset;
     offset += static_cast<size_t>(rows) * static_cast<size_t>(buffers[i].width);
   }
-  if (data_.size() < offset) data_.resize(offset);
+  if (data_.size() < offset) {
+    // Exactly `offset` floats, the old buffer freed first: resize() alone may reserve twice the
+    // size and copy, holding more than the memory check counted.
+    std::vector<float>().swap(data_);
+    data_.resize(offset);
+  }
 }
 
 }  // namespace packformer

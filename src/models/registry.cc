@@ -50,7 +50,10 @@ EncoderModel load_encoder_model(const std::filesystem::path& dir) {
   const std::string model_type = config.get_string("model_type");
   const Architecture* architecture = find_architecture(model_type);
   if (architecture && architecture->load_encoder) return architecture->load_encoder(dir, config);
-  const std::string why = architecture ? " (it generates text: use packformer generate or translate)" : "";
+  const std::string why =
+      !architecture ? ""
+      : architecture->kind == ModelKind::EncoderDecoder ? " (it translates: use packformer translate)"
+                                                          : " (it generates text: use packformer generate)";
   fail(ErrorKind::Unsupported, (dir / "config.json").string() + ": field 'model_type': '" + model_type +
                                    "' is not a supported encoder" + why +
                                    " (supported: " + supported_model_types(true) + ")");

@@ -1,6 +1,7 @@
 // The one registry of architectures: config.json's `model_type` -> the family file that loads
 // it, for encoders, decoders and encoder-decoders alike. Adding a family is one file in
-// src/models/ and one line in registry.cc; error messages list what this table holds.
+// src/models/, its loader's declaration below and one line in registry.cc; error messages list
+// what this table holds.
 #pragma once
 
 #include <filesystem>

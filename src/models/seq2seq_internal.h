@@ -45,7 +45,7 @@ struct Seq2SeqModel::Weights {
 // Grown when a call needs more, never shrunk: a warm model allocates nothing.
 struct Seq2SeqModel::Workspace {
   // Encoder: every source token of the call, packed: the hidden states, then one encoder
-  // layer's scratch (Seq2SeqModel::encoder_buffers()).
+  // layer's scratch (encoder_buffers() in seq2seq_forward.cc).
   RowArena encoder_rows;
   std::array<float*, EncoderLayer::kBufferCount> encoder_scratch{};
   std::vector<int32_t> eids;

@@ -36,7 +36,8 @@ TEST(Registry, EveryArchitectureLoadsThroughItsKindsEntryPoint) {
     } else {
       EXPECT_EQ(Generator::load(dir)->model_type(), type);
       EXPECT_EQ(Generator::load(dir)->is_encoder_decoder(), a.kind == ModelKind::EncoderDecoder);
-      expect_error([&] { Encoder::load(dir); }, ErrorKind::Unsupported, {type, "not a supported encoder", "generate"});
+      const std::string command = a.kind == ModelKind::EncoderDecoder ? "packformer translate" : "packformer generate";
+      expect_error([&] { Encoder::load(dir); }, ErrorKind::Unsupported, {type, "not a supported encoder", command});
     }
   }
   EXPECT_EQ(seen.size(), kTinyModelOfType.size());

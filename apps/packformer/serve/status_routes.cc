@@ -47,7 +47,7 @@ ApiResponse info(ServerContext& context, const ApiRequest&) {
   json body = {
       {"model_id", context.model_id},
       {"model_sha", nullptr},
-      {"model_dtype", o.dtype == "fp32" ? "float32" : o.dtype == "fp16" ? "float16" : "bfloat16"},
+      {"model_dtype", o.dtype == "fp32" ? "float32" : o.dtype == "fp16" ? "float16" : o.dtype == "int8" ? "int8" : "bfloat16"},
       {"served_model_name", context.served_model_name},
       {"model_type", model_type(context)},
       {"max_concurrent_requests", o.max_concurrent_requests},

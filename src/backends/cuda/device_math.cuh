@@ -6,6 +6,7 @@
 #include <cuda_fp16.h>
 
 #include "packformer/device.h"
+#include "packformer/error.h"
 
 namespace packformer::cuda {
 
@@ -62,4 +63,6 @@ __device__ __forceinline__ float block_sum(float value) {
       __VA_ARGS__;                                     \
       break;                                           \
     }                                                  \
+    case ::packformer::Precision::Int8:                \
+      ::packformer::fail(::packformer::ErrorKind::Internal, "CUDA kernels have no int8 path"); \
   }

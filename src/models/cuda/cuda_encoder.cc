@@ -279,6 +279,9 @@ void CudaEncoder::run_on_stream(const EncoderInput& input, bool packed, EncoderO
 }  // namespace
 
 std::unique_ptr<DeviceEncoder> make_cuda_encoder(const EncoderModel& model, int device_index, Precision dtype) {
+  if (dtype != Precision::F32 && dtype != Precision::F16 && dtype != Precision::BF16)
+    fail(ErrorKind::InvalidInput, std::string("dtype ") + precision_name(dtype) +
+                                      " runs on the CPU only: CUDA computes in fp32, fp16 or bf16");
   if (model.config.head_size() > cuda::kCudaMaxHeadDim)
     fail(ErrorKind::Unsupported, model.dir.string() + ": head size " + std::to_string(model.config.head_size()) +
                                      " is above the CUDA backend's limit of " + std::to_string(cuda::kCudaMaxHeadDim));
