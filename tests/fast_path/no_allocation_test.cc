@@ -42,5 +42,16 @@ TEST_F(NoAllocation, SmallerBatchAfterLargerReusesTheWorkspace) {
   EXPECT_EQ(allocations_during([&] { encoder->run(small, kHiddenStates, {}, output); }), 0);
 }
 
+TEST_F(NoAllocation, WarmBf16AndInt8RunsAllocateNothing) {
+  for (const char* dtype : {"bf16", "int8"}) {
+    const auto encoder = Encoder::load(tiny_model("tiny-xlmr"), {.threads = 2, .load_tokenizer = false, .dtype = dtype});
+    EncoderInput input;
+    for (int len : {9, 1, 16, 4}) input.ids.push_back(std::vector<int32_t>(static_cast<size_t>(len), 5));
+    EncoderOutput output;
+    encoder->run(input, kHiddenStates, {}, output);
+    EXPECT_EQ(allocations_during([&] { encoder->run(input, kHiddenStates, {}, output); }), 0) << dtype;
+  }
+}
+
 }  // namespace
 }  // namespace packformer::test
