@@ -105,6 +105,18 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// The packformer::Error `fn` throws (failing the test if it throws none), for inspection.
+template <typename Fn>
+Error thrown_error(Fn fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no error thrown";
+  return Error(ErrorKind::Internal, "");
+}
+
 // Runs f, which must throw a packformer::Error of `kind` whose message holds every piece.
 inline void expect_error(const std::function<void()>& f, ErrorKind kind, const std::vector<std::string>& pieces) {
   try {

@@ -9,22 +9,6 @@
 namespace packformer::test {
 namespace {
 
-template <typename F>
-std::string error_of(F&& f, ErrorKind* kind = nullptr) {
-  try {
-    f();
-  } catch (const Error& e) {
-    if (kind) *kind = e.kind();
-    return e.what();
-  }
-  return "";
-}
-
-nlohmann::json load_json(const std::string& relative) { return nlohmann::json::parse(read_file(tokenizer_data(relative))); }
-
-std::unique_ptr<Tokenizer> from_json(const nlohmann::json& json) {
-  return tokenizer::load_tokenizer_json(json.dump(), "tokenizer.json");
-}
 
 // "a a a" and "b b b b b": WordPiece gives one id per word, so lengths are exact.
 std::string words(const char* word, int n) {

@@ -12,6 +12,7 @@
 
 #include "packformer/error.h"
 #include "packformer/tokenizer.h"
+#include "tokenizer/tokenizer_json.h"
 
 namespace packformer::test {
 
@@ -103,6 +104,24 @@ inline void check_decode(const Tokenizer& tokenizer, const std::string& ids_file
   }
   std::printf("[parity] %s: %zu / %zu lines identical\n", decoded_file.c_str(), matched, ids.size());
   EXPECT_EQ(matched, ids.size());
+}
+
+// The message of the packformer::Error `f` throws ("" if none).
+template <typename F>
+inline std::string error_of(F&& f, ErrorKind* kind = nullptr) {
+  try {
+    f();
+  } catch (const Error& e) {
+    if (kind) *kind = e.kind();
+    return e.what();
+  }
+  return "";
+}
+
+inline nlohmann::json load_json(const std::string& relative) { return nlohmann::json::parse(read_file(tokenizer_data(relative))); }
+
+inline std::unique_ptr<Tokenizer> from_json(const nlohmann::json& json) {
+  return tokenizer::load_tokenizer_json(json.dump(), "tokenizer.json");
 }
 
 }  // namespace packformer::test

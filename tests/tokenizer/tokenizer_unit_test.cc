@@ -18,23 +18,6 @@ namespace fs = std::filesystem;
 
 std::unique_ptr<Tokenizer> load(const std::string& relative) { return Tokenizer::from_file(tokenizer_data(relative)); }
 
-// The message of the packformer::Error `f` throws ("" if none).
-template <typename F>
-std::string error_of(F&& f, ErrorKind* kind = nullptr) {
-  try {
-    f();
-  } catch (const Error& e) {
-    if (kind) *kind = e.kind();
-    return e.what();
-  }
-  return "";
-}
-
-nlohmann::json load_json(const std::string& relative) { return nlohmann::json::parse(read_file(tokenizer_data(relative))); }
-
-std::unique_ptr<Tokenizer> from_json(const nlohmann::json& json) {
-  return tokenizer::load_tokenizer_json(json.dump(), "tokenizer.json");
-}
 
 TEST(Tokenizer, InvalidUtf8BecomesReplacementCharacter) {
   const auto bpe = load("bpe/tokenizer.json");

@@ -17,6 +17,7 @@
 #include "backends/cpu/gemm_int8.h"
 #include "lowp_gemm_reference.h"
 #include "packformer/error.h"
+#include "test_util.h"
 
 namespace packformer {
 namespace {
@@ -155,21 +156,11 @@ TEST_P(Int8Gemm, EmptyKGivesTheBias) {
 INSTANTIATE_TEST_SUITE_P(Variants, Int8Gemm, ::testing::ValuesIn(kAllIsas),
                          [](const auto& info) { return std::string(isa_name(info.param)); });
 
-template <typename Fn>
-Error error_of(Fn fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no error thrown";
-  return Error(ErrorKind::Internal, "");
-}
 
 TEST(PackedWeightsInt8, NonFiniteWeightIsAnErrorNamingItsPlace) {
   std::vector<float> w(12, 0.5f);
   w[1 * 4 + 2] = NAN;
-  const Error e = error_of([&] { PackedWeightsInt8(w.data(), 3, 4, Isa::Generic); });
+  const Error e = test::thrown_error([&] { PackedWeightsInt8(w.data(), 3, 4, Isa::Generic); });
   EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
   EXPECT_NE(std::string(e.what()).find("weight [1, 2]"), std::string::npos) << e.what();
 }
@@ -177,7 +168,7 @@ TEST(PackedWeightsInt8, NonFiniteWeightIsAnErrorNamingItsPlace) {
 TEST(PackedWeightsInt8, KPastTheInt32RangeIsUnsupported) {
   const std::vector<float> w(kInt8MaxK + 1, 1.0f);
   EXPECT_NO_THROW(PackedWeightsInt8(w.data(), 1, kInt8MaxK, Isa::Generic));
-  const Error e = error_of([&] { PackedWeightsInt8(w.data(), 1, kInt8MaxK + 1, Isa::Generic); });
+  const Error e = test::thrown_error([&] { PackedWeightsInt8(w.data(), 1, kInt8MaxK + 1, Isa::Generic); });
   EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
   EXPECT_NE(std::string(e.what()).find("66312"), std::string::npos) << e.what();
 }
@@ -187,7 +178,7 @@ TEST(PackedWeightsInt8, UnsupportedVariantIsAnErrorNamingTheFlag) {
   const float w[2] = {1.0f, 2.0f};
   for (const Isa isa : kAllIsas) {
     if (const char* missing = isa_missing_flag(isa)) {
-      const Error e = error_of([&] { PackedWeightsInt8(w, 2, 1, isa); });
+      const Error e = test::thrown_error([&] { PackedWeightsInt8(w, 2, 1, isa); });
       EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
       EXPECT_NE(std::string(e.what()).find(missing), std::string::npos) << e.what();
     } else {

@@ -7,27 +7,17 @@
 #include "backends/cpu/isa.h"
 #include "backends/cpu/kernel_table.h"
 #include "packformer/error.h"
+#include "test_util.h"
 
 namespace packformer {
 namespace {
 
 const auto& kAll = kAllIsas;
 
-// The Error `fn` throws (failing the test if it throws none).
-template <typename Fn>
-Error error_of(Fn fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no error thrown";
-  return Error(ErrorKind::Internal, "");
-}
 
 TEST(Isa, UnknownValueIsAnErrorNamingTheVariableAndTheAcceptedValues) {
   for (const char* value : {"bogus", "AVX2", "avx512f", " generic"}) {
-    const Error e = error_of([&] { choose_isa(value); });
+    const Error e = test::thrown_error([&] { choose_isa(value); });
     EXPECT_EQ(e.kind(), ErrorKind::InvalidInput) << value;
     const std::string message = e.what();
     EXPECT_NE(message.find(std::string("PACKFORMER_ISA=") + value), std::string::npos) << message;
@@ -38,10 +28,10 @@ TEST(Isa, UnknownValueIsAnErrorNamingTheVariableAndTheAcceptedValues) {
 TEST(Isa, EachVariantIsChosenWhenForcedOrRefusedNamingTheMissingFlag) {
   for (const Isa isa : kAll) {
     if (const char* missing = isa_missing_flag(isa)) {
-      const Error e = error_of([&] { choose_isa(isa_name(isa)); });
+      const Error e = test::thrown_error([&] { choose_isa(isa_name(isa)); });
       EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
       EXPECT_NE(std::string(e.what()).find(missing), std::string::npos) << e.what();
-      EXPECT_EQ(error_of([&] { kernel_table(isa); }).kind(), ErrorKind::Unsupported);
+      EXPECT_EQ(test::thrown_error([&] { kernel_table(isa); }).kind(), ErrorKind::Unsupported);
     } else {
       EXPECT_EQ(choose_isa(isa_name(isa)), isa);
       EXPECT_EQ(kernel_table(isa).isa, isa);
