@@ -25,19 +25,21 @@ class Gpt2Weights {
     const std::string prefixed = "transformer." + base;
     return store_.contains(prefixed) ? prefixed : base;
   }
-  std::vector<float> get(const std::string& base, const std::vector<int64_t>& shape) const {
-    return store_.get(name(base), shape);
-  }
   FloatTensor tensor(const std::string& base, const std::vector<int64_t>& shape) const {
     return store_.tensor(name(base), shape);
   }
-  // A Conv1D weight stored [in, out], returned as [out, in] for the packed GEMM.
-  std::vector<float> conv1d_transposed(const std::string& base, int64_t in, int64_t out) const {
-    const std::vector<float> stored = get(base, {in, out});
-    std::vector<float> t(stored.size());
+  // A Conv1D layer (weight stored [in, out], transposed here to [out, in] for the packed GEMM).
+  // The packed copy is what runs: the stored weight's pages leave resident memory, as
+  // Linear(LinearWeights) does for other families.
+  Linear conv1d(const std::string& base, int64_t in, int64_t out, Epilogue epilogue, Activation activation,
+                Precision dtype) const {
+    const FloatTensor stored = tensor(base + ".weight", {in, out});
+    std::vector<float> transposed(stored.size());
     for (int64_t i = 0; i < in; ++i)
-      for (int64_t o = 0; o < out; ++o) t[o * in + i] = stored[i * out + o];
-    return t;
+      for (int64_t o = 0; o < out; ++o) transposed[o * in + i] = stored[i * out + o];
+    Linear linear(transposed, tensor(base + ".bias", {out}), in, out, epilogue, activation, dtype);
+    stored.release_pages();
+    return linear;
   }
   LayerNorm norm(const std::string& base, int64_t n, float eps) const {
     return LayerNorm(store_.tensor(name(base + ".weight"), {n}), store_.tensor(name(base + ".bias"), {n}), eps);
@@ -98,15 +100,11 @@ Gpt2Model::Gpt2Model(const std::filesystem::path& dir, const JsonFile& config_js
     const std::string p = "h." + std::to_string(i) + ".";
     weights->layers.push_back(Layer{
         w.norm(p + "ln_1", n, c.layer_norm_epsilon),
-        Linear(w.conv1d_transposed(p + "attn.c_attn.weight", n, 3 * n), w.get(p + "attn.c_attn.bias", {3 * n}),
-               n, 3 * n, Epilogue::Bias, Activation::Gelu, dtype),
-        Linear(w.conv1d_transposed(p + "attn.c_proj.weight", n, n), w.get(p + "attn.c_proj.bias", {n}), n, n,
-               Epilogue::BiasResidual, Activation::Gelu, dtype),
+        w.conv1d(p + "attn.c_attn", n, 3 * n, Epilogue::Bias, Activation::Gelu, dtype),
+        w.conv1d(p + "attn.c_proj", n, n, Epilogue::BiasResidual, Activation::Gelu, dtype),
         w.norm(p + "ln_2", n, c.layer_norm_epsilon),
-        Linear(w.conv1d_transposed(p + "mlp.c_fc.weight", n, c.n_inner), w.get(p + "mlp.c_fc.bias", {c.n_inner}),
-               n, c.n_inner, Epilogue::BiasActivation, c.activation, dtype),
-        Linear(w.conv1d_transposed(p + "mlp.c_proj.weight", c.n_inner, n), w.get(p + "mlp.c_proj.bias", {n}),
-               c.n_inner, n, Epilogue::BiasResidual, Activation::Gelu, dtype),
+        w.conv1d(p + "mlp.c_fc", n, c.n_inner, Epilogue::BiasActivation, c.activation, dtype),
+        w.conv1d(p + "mlp.c_proj", c.n_inner, n, Epilogue::BiasResidual, Activation::Gelu, dtype),
     });
   }
   weights->ln_f = w.norm("ln_f", n, c.layer_norm_epsilon);

@@ -19,12 +19,6 @@ constexpr int64_t kMaxVocab = 1 << 22;
 constexpr int64_t kMaxPositions = 1 << 16;
 constexpr int64_t kMaxLayers = 256;
 
-std::vector<float> concat(const std::vector<float>& a, const std::vector<float>& b) {
-  std::vector<float> out(a);
-  out.insert(out.end(), b.begin(), b.end());
-  return out;
-}
-
 // MarianSinusoidalPositionalEmbedding: position p, column j < ceil(n/2) holds
 // sin(p / 10000^(2j/n)), column ceil(n/2) + j holds cos(p / 10000^(2j/n)); computed in double
 // and rounded once to float, as transformers does with numpy.
@@ -72,19 +66,24 @@ class Seq2SeqWeights {
             linear_weights(p + "fc2", ffn, n_),
             {store_.tensor(p + "final_layer_norm.weight", {n_}), store_.tensor(p + "final_layer_norm.bias", {n_})}};
   }
+  // Linear(LinearWeights) packs the views and releases their pages: the weights are held once.
   Linear linear(const std::string& prefix, int64_t in, int64_t out, Epilogue epilogue,
-                      Activation activation = Activation::Gelu) const {
-    return Linear(get(prefix + ".weight", {out, in}), get(prefix + ".bias", {out}), in, out, epilogue, activation, dtype_);
+                Activation activation = Activation::Gelu) const {
+    return Linear(linear_weights(prefix, in, out), epilogue, activation, dtype_);
   }
   // Several projections of the same input stacked into one GEMM ([k | v] or [q | k | v]).
   Linear stacked(const std::string& prefix, const std::vector<std::string>& names) const {
+    std::vector<LinearWeights> parts;
     std::vector<float> weight, bias;
     for (const std::string& name : names) {
-      weight = concat(weight, get(prefix + name + ".weight", {n_, n_}));
-      bias = concat(bias, get(prefix + name + ".bias", {n_}));
+      parts.push_back(linear_weights(prefix + name, n_, n_));
+      weight.insert(weight.end(), parts.back().weight.begin(), parts.back().weight.end());
+      bias.insert(bias.end(), parts.back().bias.begin(), parts.back().bias.end());
     }
     const int64_t out = n_ * static_cast<int64_t>(names.size());
-    return Linear(weight, bias, n_, out, Epilogue::Bias, Activation::Gelu, dtype_);
+    Linear linear(weight, bias, n_, out, Epilogue::Bias, Activation::Gelu, dtype_);
+    for (const LinearWeights& part : parts) part.weight.release_pages();
+    return linear;
   }
 
  private:
