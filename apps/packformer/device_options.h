@@ -14,6 +14,15 @@
 
 namespace packformer::cli {
 
+// One line on stderr when the CPU lacks the instructions that make `dtype` fast (it still runs,
+// correctly); nothing for fp32.
+inline void warn_if_slow_on_this_cpu(const std::string& dtype) {
+  const Precision precision = parse_precision(dtype);
+  if (!cpu_has_fast(precision))
+    std::cerr << "warning: this CPU lacks " << (precision == Precision::BF16 ? "AVX512_BF16" : "AVX-512")
+              << ": --dtype " << dtype << " runs correctly but may be slower than fp32\n";
+}
+
 struct DeviceOptions {
   std::string device = "cpu";
   std::string dtype = "fp32";
@@ -35,10 +44,7 @@ struct DeviceOptions {
   // CPU lacks the instructions that make the chosen precision fast.
   std::unique_ptr<Encoder> load(const std::filesystem::path& model, const EncoderOptions& options) const {
     auto encoder = Encoder::load(model, apply_to(options));
-    const Precision precision = parse_precision(dtype);
-    if (parse_device(device).kind == DeviceKind::Cpu && !cpu_has_fast(precision))
-      std::cerr << "warning: this CPU lacks " << (precision == Precision::BF16 ? "AVX512_BF16" : "AVX-512")
-                << ": --dtype " << dtype << " runs correctly but may be slower than fp32\n";
+    if (parse_device(device).kind == DeviceKind::Cpu) warn_if_slow_on_this_cpu(dtype);
     return encoder;
   }
 };

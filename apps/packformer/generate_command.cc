@@ -58,7 +58,7 @@ void run_generate(GenerateOptions& options) {
   o.finish();
   if (!options.prompt.empty() && o.ids) fail(ErrorKind::InvalidInput, "--prompt is text; it cannot be combined with --ids");
   if (!options.prompt.empty() && !o.input.empty()) fail(ErrorKind::InvalidInput, "give either --prompt or --input, not both");
-  auto generator = Generator::load(o.model, o.load_options());
+  auto generator = o.load();
   // An encoder-decoder model does not continue its input: it produces a new sequence.
   if (generator->is_encoder_decoder())
     fail(ErrorKind::Unsupported, o.model + ": model_type '" + generator->model_type() +

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "device_options.h"
 #include "json_lines.h"
 #include "line_io.h"
 #include "memory_size.h"
@@ -80,6 +81,12 @@ GeneratorLoadOptions GenerationCliOptions::load_options() const {
           .load_tokenizer = !ids,
           .max_memory_bytes = parse_memory_size(max_memory),
           .dtype = dtype};
+}
+
+std::unique_ptr<Generator> GenerationCliOptions::load() const {
+  auto generator = Generator::load(model, load_options());
+  warn_if_slow_on_this_cpu(dtype);
+  return generator;
 }
 
 void check_input_line(const Generator& generator, const std::vector<int32_t>& ids, int64_t max_new_tokens,

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct GenerationCliOptions {
   void finish();
   // --threads, --max-memory, --dtype, and a tokenizer unless the inputs are ids.
   GeneratorLoadOptions load_options() const;
+  // Generator::load with load_options(); one warning line on stderr when this CPU lacks the
+  // instructions that make --dtype fast.
+  std::unique_ptr<Generator> load() const;
 };
 
 // Throws InvalidInput starting with `where` ("line 3", "--prompt") when the model cannot take

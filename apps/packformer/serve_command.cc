@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "device_options.h"
 #include "option_bounds.h"
 #include "serve/encoder_service.h"
 #include "serve/generator_service.h"
@@ -48,7 +49,6 @@ void load_model(const ServeOptions& o, serve::ServerContext& context, std::uniqu
   try {
     encoder = std::make_unique<serve::EncoderService>(Encoder::load(o.model, encoder_options), o, context.metrics);
     context.encoder = encoder.get();
-    return;
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::Unsupported) throw;
     if (o.device != "cpu")
@@ -62,6 +62,7 @@ void load_model(const ServeOptions& o, serve::ServerContext& context, std::uniqu
     }
     context.generator = generator.get();
   }
+  if (parse_device(o.device).kind == DeviceKind::Cpu) warn_if_slow_on_this_cpu(o.dtype);
 }
 
 void run_serve(const ServeOptions& o) {

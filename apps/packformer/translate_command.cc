@@ -26,7 +26,7 @@ void run_translate(TranslateOptions& options) {
   o.finish();
   if (!options.text.empty() && o.ids) fail(ErrorKind::InvalidInput, "--text is text; it cannot be combined with --ids");
   if (!options.text.empty() && !o.input.empty()) fail(ErrorKind::InvalidInput, "give either --text or --input, not both");
-  auto generator = Generator::load(o.model, o.load_options());
+  auto generator = o.load();
   if (!generator->is_encoder_decoder())
     fail(ErrorKind::Unsupported, o.model + ": model_type '" + generator->model_type() +
                                      "' is not an encoder-decoder model: use `packformer generate`");
