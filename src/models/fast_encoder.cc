@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/parallel_build.h"
 #include "models/input_checks.h"
 #include "packformer/profiler.h"
 
@@ -16,10 +17,11 @@ FastEncoder::FastEncoder(const EncoderModel& model, Precision dtype)
                   LayerNorm(model.weights.embedding_norm.gamma, model.weights.embedding_norm.beta,
                             model.config.layer_norm_eps),
                   model.config.first_position()) {
-  layers_.reserve(model.weights.layers.size());
   EncoderLayerSpec spec = model.config.layer_spec();
   spec.dtype = dtype;
-  for (const EncoderLayerWeights& w : model.weights.layers) layers_.emplace_back(spec, w);
+  const auto& weights = model.weights.layers;
+  layers_ = parallel_build<EncoderLayer>(static_cast<int64_t>(weights.size()),
+                                         [&](int64_t i) { return EncoderLayer(spec, weights[static_cast<size_t>(i)]); });
 }
 
 FastEncoder::~FastEncoder() = default;

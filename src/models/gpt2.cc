@@ -2,6 +2,7 @@
 // bare ones). The blocks and LM head live in gpt2_forward.cc.
 #include "models/gpt2.h"
 
+#include "core/parallel_build.h"
 #include "loader/weight_store.h"
 #include "models/generation_defaults.h"
 #include "models/gpt2_internal.h"
@@ -96,17 +97,17 @@ Gpt2Model::Gpt2Model(const std::filesystem::path& dir, const JsonFile& config_js
   const int64_t n = c.n_embd;
   weights->wte = w.tensor("wte.weight", {c.vocab_size, n});
   weights->wpe = w.tensor("wpe.weight", {c.n_positions, n});
-  for (int64_t i = 0; i < c.n_layer; ++i) {
+  weights->layers = parallel_build<Layer>(c.n_layer, [&](int64_t i) {
     const std::string p = "h." + std::to_string(i) + ".";
-    weights->layers.push_back(Layer{
+    return Layer{
         w.norm(p + "ln_1", n, c.layer_norm_epsilon),
         w.conv1d(p + "attn.c_attn", n, 3 * n, Epilogue::Bias, Activation::Gelu, dtype),
         w.conv1d(p + "attn.c_proj", n, n, Epilogue::BiasResidual, Activation::Gelu, dtype),
         w.norm(p + "ln_2", n, c.layer_norm_epsilon),
         w.conv1d(p + "mlp.c_fc", n, c.n_inner, Epilogue::BiasActivation, c.activation, dtype),
         w.conv1d(p + "mlp.c_proj", c.n_inner, n, Epilogue::BiasResidual, Activation::Gelu, dtype),
-    });
-  }
+    };
+  });
   weights->ln_f = w.norm("ln_f", n, c.layer_norm_epsilon);
   // The LM head is tied to wte unless the config unties it and the checkpoint has its own.
   const bool tied = config_json.get_bool("tie_word_embeddings", true);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/parallel_build.h"
 #include "loader/weight_store.h"
 #include "models/llama_internal.h"
 #include "models/registry.h"
@@ -165,10 +166,10 @@ LlamaModel::LlamaModel(const std::filesystem::path& dir, const JsonFile& config_
   auto weights = std::make_shared<Weights>();
   const int64_t n = c.hidden_size;
   weights->embed_tokens = w.tensor("embed_tokens.weight", {c.vocab_size, n});
-  for (int64_t i = 0; i < c.num_layers; ++i) {
+  weights->layers = parallel_build<Layer>(c.num_layers, [&](int64_t i) {
     const std::string p = "layers." + std::to_string(i) + ".";
     const std::string mlp = p + "mlp.";
-    weights->layers.push_back(Layer{
+    return Layer{
         w.norm(p + "input_layernorm", n, c.rms_norm_eps),
         stacked_qkv(w, p + "self_attn.", c, dtype),
         c.qk_norm ? w.norm(p + "self_attn.q_norm", c.head_dim, c.rms_norm_eps) : RMSNorm(),
@@ -178,8 +179,8 @@ LlamaModel::LlamaModel(const std::filesystem::path& dir, const JsonFile& config_
         GatedFeedForward(w.linear(mlp + "gate_proj", n, c.intermediate_size, c.mlp_bias),
                          w.linear(mlp + "up_proj", n, c.intermediate_size, c.mlp_bias),
                          w.linear(mlp + "down_proj", c.intermediate_size, n, c.mlp_bias), c.activation, dtype),
-    });
-  }
+    };
+  });
   weights->norm = w.norm("norm", n, c.rms_norm_eps);
   if (c.tie_word_embeddings) {
     // The embedding stays a view that lookups read, so its pages are not released here.

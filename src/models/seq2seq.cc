@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "core/parallel_build.h"
 #include "loader/weight_store.h"
 #include "models/generation_defaults.h"
 #include "models/input_checks.h"
@@ -170,13 +171,12 @@ Seq2SeqModel::Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& con
     m.encoder_embedding_norm = w.norm("model.encoder.layernorm_embedding");
     m.decoder_embedding_norm = w.norm("model.decoder.layernorm_embedding");
   }
-  for (int64_t i = 0; i < c.encoder_layers; ++i) {
-    const std::string p = "model.encoder.layers." + std::to_string(i) + ".";
-    m.encoder.emplace_back(encoder_spec, w.encoder_layer(p, c.encoder_ffn));
-  }
-  for (int64_t i = 0; i < c.decoder_layers; ++i) {
+  m.encoder = parallel_build<EncoderLayer>(c.encoder_layers, [&](int64_t i) {
+    return EncoderLayer(encoder_spec, w.encoder_layer("model.encoder.layers." + std::to_string(i) + ".", c.encoder_ffn));
+  });
+  m.decoder = parallel_build<DecoderLayer>(c.decoder_layers, [&](int64_t i) {
     const std::string p = "model.decoder.layers." + std::to_string(i) + ".";
-    m.decoder.push_back(DecoderLayer{
+    return DecoderLayer{
         w.stacked(p + "self_attn.", {"q_proj", "k_proj", "v_proj"}),
         w.linear(p + "self_attn.out_proj", n, n, Epilogue::BiasResidual),
         w.norm(p + "self_attn_layer_norm"),
@@ -187,8 +187,8 @@ Seq2SeqModel::Seq2SeqModel(const std::filesystem::path& dir, const JsonFile& con
         w.linear(p + "fc1", n, c.decoder_ffn, Epilogue::BiasActivation, c.activation),
         w.linear(p + "fc2", c.decoder_ffn, n, Epilogue::BiasResidual),
         w.norm(p + "final_layer_norm"),
-    });
-  }
+    };
+  });
   // The LM head is tied to the decoder's embeddings unless the config unties it.
   const bool tied = config_json.get_bool("tie_word_embeddings", true);
   if (!tied && !w.contains("lm_head.weight"))
