@@ -159,6 +159,7 @@ def main(argv: list[str]) -> int:
     if cmd in ("python", "all"):
         from golden import python_api
         python_api.make_python_goldens()
+        python_api.make_prompt_goldens()
     return 0
 
 

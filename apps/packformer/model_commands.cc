@@ -41,6 +41,7 @@ struct ModelOptions {
   std::string format = "jsonl";
   bool ids = false;
   bool pairs = false;  // classify: each line is "first<TAB>second" (cross-encoders)
+  std::string prompt_name, prompt;  // embed, hidden: sentence-transformers prompts
   bool verbose = false;
   PathOptions paths;
   DeviceOptions device;
@@ -162,6 +163,12 @@ void run_task(Task task, const ModelOptions& o) {
     fail(ErrorKind::InvalidInput, o.model + ": the model has no sequence-classification head "
                                             "(classifier.weight or classifier.out_proj.weight)");
   const int64_t max_length = o.max_length > 0 ? std::min(o.max_length, info.max_length) : info.max_length;
+  // Prepended to each text line before tokenization, as sentence-transformers' encode() does
+  // (the folder's default_prompt_name applies when neither option is given).
+  const std::string prompt =
+      task == Task::Classify || o.ids ? std::string() : encoder->prompt_text(o.prompt_name, o.prompt);
+  if (o.ids && !(o.prompt_name.empty() && o.prompt.empty()))
+    fail(ErrorKind::InvalidInput, "--prompt and --prompt-name prepend text: they cannot be combined with --ids");
 
   BatcherOptions options;
   options.max_batch_tokens = o.max_batch_tokens;
@@ -206,6 +213,8 @@ void run_task(Task task, const ModelOptions& o) {
         input = tokenize_pair_lines(*encoder, chunk, lines_read + 1, max_length, truncated);
       } else {
         size_t cut = 0;
+        if (!prompt.empty())
+          for (std::string& line : chunk) line.insert(0, prompt);
         input = encoder->tokenize(chunk, max_length, &cut);
         truncated += cut;
       }
@@ -263,6 +272,12 @@ void add_task(CLI::App& app, Task task, const char* name, const char* descriptio
   if (task == Task::Classify)
     cmd->add_flag("--pairs", options->pairs,
                   "each line is a text pair \"first<TAB>second\", read as one sequence (cross-encoders)");
+  if (task != Task::Classify) {
+    cmd->add_option("--prompt-name", options->prompt_name,
+                    "prepend the folder's sentence-transformers prompt of this name to each line "
+                    "(config_sentence_transformers.json; default: its default_prompt_name, if any)");
+    cmd->add_option("--prompt", options->prompt, "prepend this text to each line (wins over --prompt-name)");
+  }
   if (task == Task::Embed)
     cmd->add_option("--format", options->format,
                     "jsonl: one JSON array per line; npy: one float32 array [lines, dim] (NumPy .npy)")

@@ -67,6 +67,10 @@ struct ModelInfo {
   bool has_sentence_pooling = false;  // a sentence-transformers folder
   int64_t num_labels = 0;             // 0 = no classification head
   std::map<int64_t, std::string> id2label;
+  // sentence-transformers prompts (config_sentence_transformers.json): name -> text prepended
+  // to each input, and the one used when the caller names none ("" = none).
+  std::map<std::string, std::string> prompts;
+  std::string default_prompt_name;
 };
 
 struct EncoderOptions {
@@ -120,6 +124,13 @@ class Encoder {
   // Bytes run() would allocate for `input` with `options`, and the limit it checks them against.
   uint64_t memory_needed(const EncoderInput& input, const RunOptions& options = {}) const;
   uint64_t memory_limit() const;
+
+  // The text to prepend to each input, as sentence-transformers' encode(prompt_name=, prompt=)
+  // chooses it: `prompt` itself when not empty; else the folder's prompt named `prompt_name`;
+  // else the folder's default_prompt_name's; else "". Throws InvalidInput naming the folder's
+  // prompts when `prompt_name` is not one, and Unsupported when a prompt would apply to a
+  // folder that pools without the prompt's tokens (1_Pooling include_prompt: false).
+  std::string prompt_text(const std::string& prompt_name = "", const std::string& prompt = "") const;
 
   // Tokenizes texts with the folder's tokenizer, truncating to `max_length` tokens (0 = the
   // model's max_length). `truncated` (if given) receives how many texts were cut.

@@ -83,8 +83,19 @@ class Encoder:
     def info(self) -> dict:
         """The model's geometry and heads: model_type, vocab_size, hidden_size, num_layers,
         num_heads, max_length, num_labels, id2label, has_pooler, has_sentence_pooling,
-        has_tokenizer, device, sessions, threads_per_session..."""
+        prompts, default_prompt_name, has_tokenizer, device, sessions, threads_per_session..."""
         return self._native.info
+
+    @property
+    def prompts(self) -> dict[str, str]:
+        """The folder's sentence-transformers prompts (config_sentence_transformers.json):
+        name -> text prepended to each input."""
+        return dict(self._native.info["prompts"])
+
+    @property
+    def default_prompt_name(self) -> Optional[str]:
+        """The prompt encode() applies when given neither prompt_name nor prompt."""
+        return self._native.info["default_prompt_name"]
 
     @property
     def max_seq_length(self) -> int:
@@ -123,6 +134,8 @@ class Encoder:
         normalize_embeddings: bool = False,
         max_batch_tokens: Optional[int] = None,
         max_length: Optional[int] = None,
+        prompt_name: Optional[str] = None,
+        prompt: Optional[str] = None,
     ) -> Union[np.ndarray, list[np.ndarray]]:
         """Embeds sentences as sentence-transformers' SentenceTransformer.encode does.
 
@@ -138,6 +151,9 @@ class Encoder:
             max_batch_tokens: most tokens per batch as well (real tokens on the packed path,
                 sentences x longest when padded); default: no limit.
             max_length: truncate to this many tokens (default: max_seq_length).
+            prompt_name: the folder's prompt (see `prompts`) to prepend to each text.
+            prompt: a text to prepend to each text (wins over prompt_name). With neither, the
+                folder's default_prompt_name applies, if it has one.
 
         Returns:
             For a single text: a 1-D array [dim] (token_embeddings: [tokens, dim]). For a list:
@@ -150,6 +166,7 @@ class Encoder:
             )
         single = isinstance(sentences, str) or _is_ids(sentences)
         items = [sentences] if single else list(sentences)
+        items = self._with_prompt(items, prompt_name, prompt)
         progress = _progress_printer(show_progress_bar)
         normalize = bool(normalize_embeddings) and output_value != "token_embeddings"
         result = self._run(items, output_value, batch_size, max_batch_tokens, normalize, max_length, progress)
@@ -209,6 +226,19 @@ class Encoder:
         if single:
             return float(logits[0]) if logits.ndim == 1 else logits[0]
         return logits if convert_to_numpy else list(logits)
+
+    def _with_prompt(self, items, prompt_name, prompt):
+        if items and not all(isinstance(item, str) for item in items):
+            if prompt_name is not None or prompt is not None:
+                raise InvalidInputError_("prompt_name and prompt prepend text: they need texts, not token ids")
+            return items
+        # As sentence-transformers: an explicit prompt wins (prompt="" means none); otherwise
+        # the named prompt, else the folder's default_prompt_name.
+        if prompt is not None:
+            text = self._native.prompt_text("", prompt) if prompt else ""
+        else:
+            text = self._native.prompt_text(prompt_name or "", "")
+        return [text + item for item in items] if text else items
 
     @staticmethod
     def _check_batching(max_batch_tokens):

@@ -131,6 +131,10 @@ class PyEncoder {
     nb::dict labels;
     for (const auto& [id, label] : i.id2label) labels[nb::int_(id)] = label;
     d["id2label"] = labels;
+    nb::dict prompts;
+    for (const auto& [name, text] : i.prompts) prompts[nb::str(name.c_str())] = text;
+    d["prompts"] = prompts;
+    d["default_prompt_name"] = i.default_prompt_name.empty() ? nb::none() : nb::object(nb::str(i.default_prompt_name.c_str()));
     d["has_tokenizer"] = encoder_->tokenizer() != nullptr;
     d["device"] = encoder_->device_description();
     d["sessions"] = pool_->size();
@@ -139,6 +143,10 @@ class PyEncoder {
   }
 
   // Token ids of each text, special tokens added, truncated to max_length (0 = the model's).
+  std::string prompt_text(const std::string& prompt_name, const std::string& prompt) const {
+    return encoder_->prompt_text(prompt_name, prompt);
+  }
+
   std::vector<std::vector<int32_t>> tokenize(const std::vector<std::string>& texts, int64_t max_length) {
     return tokenize_all(texts, max_length).ids;
   }
@@ -376,6 +384,7 @@ void bind_encoder(nb::module_& m) {
            nb::arg("execution_path"), nb::arg("sparsity"), nb::arg("max_memory").none())
       .def_prop_ro("info", &PyEncoder::info)
       .def("tokenize", &PyEncoder::tokenize, nb::arg("texts"), nb::arg("max_length"))
+      .def("prompt_text", &PyEncoder::prompt_text, nb::arg("prompt_name"), nb::arg("prompt"))
       .def("run_texts", &PyEncoder::run_texts, nb::arg("texts"), nb::arg("output"), nb::arg("batch_size"),
            nb::arg("max_batch_tokens"), nb::arg("normalize"), nb::arg("max_length"), nb::arg("progress").none())
       .def("tokenize_pairs", &PyEncoder::tokenize_pairs, nb::arg("pairs"), nb::arg("max_length"))

@@ -14,6 +14,14 @@ Writes tests/data/golden/python-api.safetensors:
   tiny-minilm.token_embeddings / .token_lengths  the tiny model's token embeddings, all lines
 The all-MiniLM-L6-v2 sentence embeddings of every line are in all-minilm-l6-v2.safetensors
 (`make_golden.py minilm`).
+
+Also writes tests/data/golden/tiny-minilm-prompts.safetensors: sentence-transformers' encode()
+of the first PROMPT_ROWS lines with tests/data/models/tiny-minilm-prompts (tiny-minilm with
+prompts query/passage and default_prompt_name "query" in config_sentence_transformers.json):
+  default    F32 [PROMPT_ROWS, 48]  encode(lines): the default prompt applies
+  passage    F32 [PROMPT_ROWS, 48]  encode(lines, prompt_name="passage")
+  custom     F32 [PROMPT_ROWS, 48]  encode(lines, prompt="Represent this: ")
+  no_prompt  F32 [PROMPT_ROWS, 48]  encode(lines, prompt="") (an empty prompt: none)
 """
 
 from __future__ import annotations
@@ -32,6 +40,8 @@ from golden.models import GOLDEN_DIR, MINILM_DIR, MODELS_DIR, _versions, read_se
 # Lines of sentences.txt whose MiniLM token embeddings are kept: short ones of several
 # scripts, so the golden stays small (the 235-token War and Peace line is left out).
 TOKEN_ROWS = [0, 1, 5, 9, 12, 20, 30, 40, 50, 60]
+PROMPT_ROWS = 12
+CUSTOM_PROMPT = "Represent this: "
 
 
 def _st(folder: Path):
@@ -91,3 +101,19 @@ def make_python_goldens() -> None:
               metadata=meta)
     for k, v in tensors.items():
         print(f"   {k}: {str(v.dtype).replace('torch.', '')} {list(v.shape)}")
+
+
+@torch.no_grad()
+def make_prompt_goldens() -> None:
+    lines = read_sentences()[:PROMPT_ROWS]
+    model = _st(MODELS_DIR / "tiny-minilm-prompts")
+    assert model.default_prompt_name == "query", model.default_prompt_name
+    tensors = {"default": model.encode(lines), "passage": model.encode(lines, prompt_name="passage"),
+               "custom": model.encode(lines, prompt=CUSTOM_PROMPT), "no_prompt": model.encode(lines, prompt="")}
+    assert not np.allclose(tensors["default"], tensors["no_prompt"]), "the prompt changed nothing"
+    meta = {"inputs": f"the first {PROMPT_ROWS} lines of tests/data/sentences.txt",
+            "model": "tests/data/models/tiny-minilm-prompts", "custom_prompt": CUSTOM_PROMPT,
+            "source": "scripts/make_golden.py python", **_versions()}
+    save_file({k: torch.as_tensor(v).contiguous() for k, v in tensors.items()},
+              str(GOLDEN_DIR / "tiny-minilm-prompts.safetensors"), metadata=meta)
+    print(f"== prompts: {', '.join(tensors)} [{PROMPT_ROWS}, {tensors['default'].shape[1]}]")

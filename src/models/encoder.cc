@@ -32,6 +32,8 @@ ModelInfo describe(const EncoderModel& model) {
   info.has_sentence_pooling = c.sentence.present;
   info.num_labels = c.num_labels;
   info.id2label = c.id2label;
+  info.prompts = c.sentence.prompts;
+  info.default_prompt_name = c.sentence.default_prompt_name;
   return info;
 }
 
@@ -123,6 +125,27 @@ EncoderOutput Encoder::run(const EncoderInput& input, unsigned outputs, const Ru
 void Encoder::run(const EncoderInput& input, unsigned outputs, const RunOptions& options, EncoderOutput& output) const {
   const std::lock_guard<std::mutex> lock(session_mutex_);
   session_->run(input, outputs, options, output);
+}
+
+std::string Encoder::prompt_text(const std::string& prompt_name, const std::string& prompt) const {
+  const SentencePooling& sentence = core_->model.config.sentence;
+  std::string text = prompt;
+  if (text.empty()) {
+    const std::string& name = prompt_name.empty() ? sentence.default_prompt_name : prompt_name;
+    if (name.empty()) return "";
+    const auto found = sentence.prompts.find(name);
+    if (found == sentence.prompts.end()) {
+      std::string known;
+      for (const auto& [key, value] : sentence.prompts) known += (known.empty() ? "" : ", ") + key;
+      fail(ErrorKind::InvalidInput, "prompt_name '" + name + "' is not one of the folder's prompts (" +
+                                        (known.empty() ? "it has none" : known) + "; config_sentence_transformers.json)");
+    }
+    text = found->second;
+  }
+  if (!text.empty() && !sentence.include_prompt)
+    fail(ErrorKind::Unsupported, core_->model.dir.string() + ": 1_Pooling/config.json sets include_prompt false "
+                                                             "(pooling without the prompt's tokens), which is not supported");
+  return text;
 }
 
 EncoderInput Encoder::tokenize(const std::vector<std::string>& texts, int64_t max_length, size_t* truncated) const {

@@ -31,6 +31,11 @@ struct SentencePooling {
   PoolingMode mode = PoolingMode::Mean;
   bool normalize = false;
   int64_t max_seq_length = 0;  // 0 = not set
+  // config_sentence_transformers.json: prompt name -> text prepended to each input, and the
+  // prompt used when the caller names none ("" = none).
+  std::map<std::string, std::string> prompts;
+  std::string default_prompt_name;
+  bool include_prompt = true;  // 1_Pooling's include_prompt: false = pool without the prompt's tokens
 };
 
 struct EncoderConfig {

@@ -39,6 +39,26 @@ PoolingMode read_pooling_mode(const JsonFile& pooling) {
   return mode;
 }
 
+// config_sentence_transformers.json's "prompts" ({name: text}) and "default_prompt_name",
+// which sentence-transformers' encode() applies when the caller names no prompt.
+void read_prompts(const std::filesystem::path& path, SentencePooling& sentence) {
+  if (!std::filesystem::exists(path)) return;
+  const JsonFile config(path);
+  if (config.has("prompts")) {
+    const nlohmann::json& prompts = config.root()["prompts"];
+    if (!prompts.is_object()) config.invalid("prompts", "expected an object of prompt name -> text");
+    for (const auto& [name, text] : prompts.items()) {
+      if (!text.is_string()) config.invalid("prompts", "prompt '" + name + "' must be a string");
+      sentence.prompts[name] = text.get<std::string>();
+    }
+  }
+  if (config.has("default_prompt_name")) {
+    sentence.default_prompt_name = config.get_string("default_prompt_name");
+    if (!sentence.prompts.contains(sentence.default_prompt_name))
+      config.invalid("default_prompt_name", "'" + sentence.default_prompt_name + "' is not one of the prompts");
+  }
+}
+
 }  // namespace
 
 SentencePooling load_sentence_config(const std::filesystem::path& dir, int64_t hidden_size) {
@@ -68,7 +88,9 @@ SentencePooling load_sentence_config(const std::filesystem::path& dir, int64_t h
       pooling.invalid("word_embedding_dimension", "is " + std::to_string(dim) + " but the model's hidden_size is " +
                                                       std::to_string(hidden_size));
     sentence.mode = read_pooling_mode(pooling);
+    sentence.include_prompt = pooling.get_bool("include_prompt", true);
   }
+  read_prompts(dir / "config_sentence_transformers.json", sentence);
   const auto bert_config = dir / "sentence_bert_config.json";
   if (std::filesystem::exists(bert_config))
     sentence.max_seq_length = JsonFile(bert_config).get_int("max_seq_length", 1, 1 << 20, 0);

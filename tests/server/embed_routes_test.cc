@@ -78,6 +78,37 @@ TEST_F(EmbedRoutesTest, EmbedMatchesSentenceTransformersGoldens) {
   std::cout << "max |diff| /embed vs sentence-transformers: " << worst << "\n";
 }
 
+// TEI's `prompt_name`, the folder's default_prompt_name otherwise, against sentence-transformers'
+// encode(prompt_name=...) on tiny-minilm-prompts (scripts/make_golden.py python). 1e-5: the tiny
+// models' fp32 bound (tests/data/README.md).
+TEST(EmbedPrompts, PromptNameAndTheDefaultMatchSentenceTransformers) {
+  RouteClient client(tiny_model("tiny-minilm-prompts"));
+  const Golden golden("tiny-minilm-prompts");
+  const auto texts = sentences();
+  const size_t rows = golden.shape("default")[0], h = golden.shape("default")[1];
+  const std::vector<std::string> batch(texts.begin(), texts.begin() + static_cast<std::ptrdiff_t>(rows));
+  const auto expect_rows = [&](const json& out, const std::string& key, size_t first, size_t count) {
+    const auto expected = golden.floats(key);
+    ASSERT_EQ(out.size(), count);
+    for (size_t i = 0; i < count; ++i)
+      EXPECT_LE(max_abs_diff(floats(out[i]).data(), expected.data() + (first + i) * h, h), 1e-5f) << key << " row " << i;
+  };
+  for (size_t first = 0; first < rows; first += 4) {  // a few requests of 4
+    const std::vector<std::string> part(batch.begin() + first, batch.begin() + std::min(rows, first + 4));
+    expect_rows(client.post_ok("/embed", {{"inputs", part}, {"prompt_name", "passage"}}), "passage", first, part.size());
+    expect_rows(client.post_ok("/embed", {{"inputs", part}}), "default", first, part.size());
+    const json openai = client.post_ok("/v1/embeddings", {{"input", part}});
+    json data = json::array();
+    for (const json& item : openai["data"]) data.push_back(item["embedding"]);
+    expect_rows(data, "default", first, part.size());
+  }
+  // /tokenize shows the prompt's tokens in front, as /embed computes them.
+  const json tokens = client.post_ok("/tokenize", {{"inputs", batch[0]}, {"prompt_name", "passage"}});
+  std::vector<int32_t> ids;
+  for (const json& token : tokens[0]) ids.push_back(token["id"].get<int32_t>());
+  EXPECT_EQ(ids, client.service().tokenizer()->encode("passage: " + batch[0]).ids);
+}
+
 TEST_F(EmbedRoutesTest, OpenAiBodyInFloatAndBase64) {
   const std::vector<std::string> texts = {"Hello world", "How are you!"};
   const json embed = client_->post_ok("/embed", {{"inputs", texts}});

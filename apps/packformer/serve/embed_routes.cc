@@ -27,12 +27,19 @@ int64_t dimensions_field(const json& body, int64_t hidden) {
 }
 
 void check_unsupported(const json& body) {
-  if (body.contains("prompt_name") && !body["prompt_name"].is_null())
-    validation_error("`prompt_name` is not supported: prepend the prompt to the text");
   const std::string direction = string_field(body, "truncation_direction", "right");
   if (direction != "right" && direction != "Right")
     validation_error("`truncation_direction` must be \"right\" (left truncation is not supported; got \"" + direction +
                      "\")");
+}
+
+// The prompt TEI's `prompt_name` names (else the folder's default_prompt_name, as
+// sentence-transformers applies it) goes before each text; token ids are left as they are.
+void apply_prompt(const EncoderService& service, const std::string& prompt_name, std::vector<TextOrIds>& inputs) {
+  const std::string prompt = service.prompt_text(prompt_name);
+  if (prompt.empty()) return;
+  for (TextOrIds& input : inputs)
+    if (!input.is_ids) input.text.insert(0, prompt);
 }
 
 // One embedding: the first `dims` values, L2-normalized when asked (as TEI: x / ||x||).
@@ -50,8 +57,9 @@ std::vector<float> finish(const RequestResult& r, int64_t dims, bool normalize) 
 ApiResponse embed(ServerContext& context, const ApiRequest& request) {
   EncoderService& service = embedding_service(context);
   const json body = parse_body(request.body);
-  const auto inputs = parse_text_or_ids(required_field(body, "inputs"), "inputs",
-                                        static_cast<size_t>(context.options.max_client_batch_size));
+  auto inputs = parse_text_or_ids(required_field(body, "inputs"), "inputs",
+                                  static_cast<size_t>(context.options.max_client_batch_size));
+  apply_prompt(service, string_field(body, "prompt_name", ""), inputs);
   const bool normalize = bool_field(body, "normalize", true);
   const bool truncate = bool_field(body, "truncate", context.options.auto_truncate);
   const int64_t dims = dimensions_field(body, service.info().hidden_size);
@@ -90,8 +98,9 @@ std::string base64(const std::vector<float>& values) {
 ApiResponse openai_embeddings(ServerContext& context, const ApiRequest& request) {
   EncoderService& service = embedding_service(context);
   const json body = parse_body(request.body);
-  const auto inputs = parse_text_or_ids(required_field(body, "input"), "input",
-                                        static_cast<size_t>(context.options.max_client_batch_size));
+  auto inputs = parse_text_or_ids(required_field(body, "input"), "input",
+                                  static_cast<size_t>(context.options.max_client_batch_size));
+  apply_prompt(service, "", inputs);  // OpenAI's body names no prompt: the folder's default, if any
   const std::string format = string_field(body, "encoding_format", "float");
   if (format != "float" && format != "base64")
     validation_error("`encoding_format` must be \"float\" or \"base64\" (got \"" + format + "\")");

@@ -39,6 +39,9 @@ class EncoderService {
   // Longest input in tokens: the model's, or --max-batch-tokens when that is smaller.
   int64_t max_input_length() const { return max_input_length_; }
   const std::string& pooling() const { return pooling_; }
+  // The sentence-transformers prompt named `name` ("" = the folder's default_prompt_name, or
+  // none); InvalidInput (422) naming the folder's prompts when it has no such prompt.
+  std::string prompt_text(const std::string& name) const { return encoder_->prompt_text(name); }
 
   // At most --max-concurrent-requests sequences in flight, else 429.
   AdmissionGate::Admission admit(int64_t sequences) { return gate_.admit(sequences); }

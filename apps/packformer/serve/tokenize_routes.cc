@@ -23,12 +23,18 @@ const Tokenizer& model_tokenizer(const ServerContext& context) {
 ApiResponse tokenize(ServerContext& context, const ApiRequest& request) {
   const Tokenizer& tokenizer = model_tokenizer(context);
   const json body = parse_body(request.body);
-  const auto texts = parse_texts(required_field(body, "inputs"), "inputs",
-                                 static_cast<size_t>(context.options.max_client_batch_size), nullptr);
+  auto texts = parse_texts(required_field(body, "inputs"), "inputs",
+                           static_cast<size_t>(context.options.max_client_batch_size), nullptr);
   EncodeOptions options;
   options.add_special_tokens = bool_field(body, "add_special_tokens", true);
-  if (body.contains("prompt_name") && !body["prompt_name"].is_null())
-    validation_error("`prompt_name` is not supported: prepend the prompt to the text");
+  // As /embed would: the prompt `prompt_name` names, else the folder's default (encoders only).
+  const std::string prompt_name = string_field(body, "prompt_name", "");
+  if (context.encoder) {
+    const std::string prompt = context.encoder->prompt_text(prompt_name);
+    for (std::string& text : texts) text.insert(0, prompt);
+  } else if (!prompt_name.empty()) {
+    validation_error("`prompt_name`: the served model has no sentence-transformers prompts");
+  }
   std::string out = "[";
   for (size_t i = 0; i < texts.size(); ++i) {
     const Encoding encoding = tokenizer.encode(texts[i], options);
