@@ -50,6 +50,13 @@ def commit() -> str:
         return "?"
 
 
+def thread_env() -> dict:
+    """The thread-pool settings inherited from the environment (they change the timings: e.g.
+    OMP_WAIT_POLICY=passive helps OpenMP engines a lot when other processes hold the cores)."""
+    names = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+    return {n: os.environ[n] for n in names if n in os.environ}
+
+
 def machine() -> dict:
     """The machine and the moment: call once at the start; add `loadavg_end` at the end."""
     return dict(date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -63,6 +70,7 @@ def describe(meta: dict) -> list[str]:
     lines = [f"machine: {meta['cpu']}, {meta['cores']} cores ({', '.join(meta['flags']) or 'no AVX'}), "
              f"{meta['memory_gb']} GB",
              f"commit: {meta['commit']}; Python {meta['python']}; {meta['date']}",
+             f"thread settings from the environment: {meta.get('env') or 'none'}",
              f"load average: {' '.join(meta['loadavg_start'])} at start"
              + (f", {' '.join(meta['loadavg_end'])} at end" if "loadavg_end" in meta else "")]
     return lines

@@ -59,13 +59,25 @@ def onnx_folder(model: str, work: pathlib.Path) -> pathlib.Path:
     return folder
 
 
+def ort_threads(st) -> str:
+    """The intra-op thread count the ONNX backend's session really got (checks that the
+    session options reached it)."""
+    model = st[0].auto_model
+    for name in ("session", "model"):
+        session = getattr(model, name, None)
+        if session is not None and hasattr(session, "get_session_options"):
+            return str(session.get_session_options().intra_op_num_threads)
+    return "unknown"
+
+
 def load_engine(name: str, model: str, threads: int, work: pathlib.Path):
     """The engine's encode function, threads fixed to `threads` intra-op, 1 inter-op."""
     if name == "packformer":
         import packformer
 
         encoder = packformer.Encoder(model, threads=threads)
-        return lambda texts, b: encoder.encode(texts, batch_size=b), f"packformer {packformer.__file__}"
+        return (lambda texts, b: encoder.encode(texts, batch_size=b),
+                f"{packformer.__file__}, threads per session {encoder.info['threads_per_session']}")
     import torch
 
     torch.set_num_threads(threads)
@@ -74,7 +86,8 @@ def load_engine(name: str, model: str, threads: int, work: pathlib.Path):
 
     if name == "st_torch":
         st = SentenceTransformer(model, backend="torch", device="cpu")
-        return lambda texts, b: st.encode(texts, batch_size=b, convert_to_numpy=True), "torch backend"
+        return (lambda texts, b: st.encode(texts, batch_size=b, convert_to_numpy=True),
+                f"torch intra-op threads {torch.get_num_threads()}, inter-op {torch.get_num_interop_threads()}")
     if name == "st_onnx":
         import onnxruntime as ort
 
@@ -84,7 +97,8 @@ def load_engine(name: str, model: str, threads: int, work: pathlib.Path):
         folder = onnx_folder(model, work)
         st = SentenceTransformer(str(folder), backend="onnx", device="cpu",
                                  model_kwargs={"provider": "CPUExecutionProvider", "session_options": options})
-        return lambda texts, b: st.encode(texts, batch_size=b, convert_to_numpy=True), f"onnx model {folder}"
+        return (lambda texts, b: st.encode(texts, batch_size=b, convert_to_numpy=True),
+                f"{folder}/onnx/model.onnx, ORT intra-op threads {ort_threads(st)}")
     raise ValueError(f"unknown engine {name!r}: expected one of {', '.join(ENGINES)}")
 
 
@@ -134,7 +148,8 @@ def run_engine(name: str, args, tmp: pathlib.Path) -> dict:
     row = dict(engine=name, label=ENGINES[name], median_s=median, times_s=timing["times_s"],
                load_s=timing["load_s"], detail=timing["detail"], sentences_per_s=args.count / median,
                embeddings=np.load(result + ".npy"))
-    print(f"[{name}] median {median * 1e3:.1f} ms of {timing['times_s']}", flush=True)
+    print(f"[{name}] median {median * 1e3:.1f} ms of {[round(t * 1e3, 1) for t in timing['times_s']]}; "
+          f"{timing['detail']}", flush=True)
     return row
 
 
@@ -150,6 +165,7 @@ def markdown(results: dict) -> str:
         f"- command: `{m['command']}` ({m['date']})",
         f"- machine: {m['cpu']}, {m['cores']} cores ({', '.join(m['flags'])}), {m['memory_gb']} GB; "
         f"load average {' '.join(m['loadavg_start'])} at start, {' '.join(m['loadavg_end'])} at end",
+        f"- thread settings from the environment: {m.get('env') or 'none (defaults)'}",
         f"- packformer {m['commit']}; Python {m['python']}; {v}",
         f"- model {m['model']}; {m['sentences']} sentences (bench/compare/data/sentences.txt), "
         f"encode(sentences, batch_size={m['batch_size']}); {m['threads']} intra-op threads, 1 inter-op, each "
@@ -166,9 +182,12 @@ def markdown(results: dict) -> str:
             continue
         speedup = f"{r['median_s'] / pf['median_s']:.2f}x" if pf else "-"
         lines.append(f"| {r['label']} | {r['median_s'] * 1e3:.1f} | {r['sentences_per_s']:.1f} | {speedup} | "
-                     f"{r.get('worst_cosine', float('nan')):.7f} | {r.get('mean_cosine', float('nan')):.7f} | "
+                     f"{r.get('worst_cosine', float('nan')):.9f} | {r.get('mean_cosine', float('nan')):.9f} | "
                      f"{r['load_s']:.1f} |")
     lines.append("")
+    for r in results["engines"]:
+        if "detail" in r:
+            lines.append(f"- {r['label']}: {r['detail']}")
     if "speedup_vs_fastest_st" in results:
         lines.append(f"- packformer / the faster sentence-transformers backend ({results['fastest_st']}): "
                      f"**{results['speedup_vs_fastest_st']:.2f}x** (issue 20's target: >= 2x)")
@@ -200,7 +219,7 @@ def main() -> int:
         return 0
 
     meta = machine_info.machine()
-    meta.update(command=args.command or "bench/python_encode/run" + (" --quick" if args.quick else ""),
+    meta.update(env=machine_info.thread_env(), command=args.command or "bench/python_encode/run" + (" --quick" if args.quick else ""),
                 threads=args.threads, sentences=args.count, repeats=args.repeats, batch_size=args.batch_size,
                 model=args.model, versions={p: version(p) for p in (
                     "sentence-transformers", "torch", "transformers", "onnxruntime", "optimum", "optimum-onnx",
@@ -214,15 +233,11 @@ def main() -> int:
 
     ref = next((r for r in rows if r["engine"] == REFERENCE and "error" not in r), None)
     for r in rows:
-        if "error" in r:
-            continue
-        if ref is not None:
-            cos = cosine_rows(r.pop("embeddings"), ref["embeddings"])
+        if "error" not in r and ref is not None:
+            cos = cosine_rows(r["embeddings"], ref["embeddings"])
             r["worst_cosine"], r["mean_cosine"] = float(cos.min()), float(cos.mean())
-        else:
-            r.pop("embeddings")
-    if ref is not None:
-        ref.pop("embeddings", None)
+    for r in rows:
+        r.pop("embeddings", None)
     results = dict(meta=meta, engines=rows)
     pf = next((r for r in rows if r["engine"] == "packformer" and "error" not in r), None)
     st = [r for r in rows if r["engine"] != "packformer" and "error" not in r]

@@ -50,6 +50,7 @@ def markdown(results: dict) -> str:
         f"- command: `{m['command']}` ({m['date']})",
         f"- machine: {m['cpu']}, {m['cores']} cores ({', '.join(m['flags'])}), {m['memory_gb']} GB; "
         f"load average {' '.join(m['loadavg_start'])} at start, {' '.join(m['loadavg_end'])} at end",
+        f"- thread settings from the environment: {m.get('env') or 'none (defaults)'}",
         f"- packformer {m['commit']}; Python {m['python']}; {versions}",
         f"- model {m['model']}; {m['sentences']} sentences (bench/compare/data/sentences.txt), one per request, "
         f"OpenAI-style POST /embeddings; {m['threads']} compute threads for every engine",
@@ -73,7 +74,7 @@ def markdown(results: dict) -> str:
                 f"| {server['engine']} | {r['concurrency']} | {r['sentences_per_s']:.1f} | "
                 f"{r['sentences_per_s'] / offline:.2f}x | {_f(r['p50_ms'], '.1f')} | {_f(r['p90_ms'], '.1f')} | "
                 f"{_f(r['p99_ms'], '.1f')} | {_f(r['max_ms'], '.1f')} | {r['ok']}/{r['requests']}{non_200} | "
-                f"{_f(r['worst_cosine'], '.7f')} | {r['client_cpu_s']:.1f} |")
+                f"{_f(r['worst_cosine'], '.9f')} | {r['client_cpu_s']:.2f} |")
     lines.append("")
     full = v["full_load"]
     if "serve_vs_offline" in v:

@@ -16,7 +16,6 @@ import argparse
 import json
 import pathlib
 import sys
-import tempfile
 import time
 from importlib import metadata
 
@@ -75,7 +74,7 @@ def run_server(name: str, server, args, texts: list[str], reference: np.ndarray,
             result["runs"].append(row)
             print(f"[{name}] {c} clients: {row['sentences_per_s']:.1f} sentences/s, p50 {row['p50_ms']:.1f} ms, "
                   f"p99 {row['p99_ms']:.1f} ms, {row['ok']}/{row['requests']} ok, worst cosine "
-                  f"{row['worst_cosine']}, client CPU {row['client_cpu_s']:.1f} s", flush=True)
+                  f"{row['worst_cosine']}, client CPU {row['client_cpu_s']:.2f} s", flush=True)
     except RuntimeError as e:
         result["error"] = str(e)
         print(f"[{name}] FAILED: {e}", flush=True)
@@ -101,6 +100,7 @@ def main() -> int:
     parser.add_argument("--route", default="/embeddings", help="OpenAI-style route both servers answer")
     parser.add_argument("--served-name", default=None, help="the `model` field sent (default: folder path)")
     parser.add_argument("--startup-timeout", type=float, default=600)
+    parser.add_argument("--logs", default=str(HERE / ".work" / "logs"), help="where the servers' logs go")
     parser.add_argument("--out", help="output stem (default docs/benchmarks/serve or serve-quick)")
     parser.add_argument("--command", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -112,7 +112,7 @@ def main() -> int:
     engines = args.engines.split(",")
 
     meta = machine_info.machine()
-    meta.update(command=args.command or "bench/serve/run" + (" --quick" if args.quick else ""),
+    meta.update(env=machine_info.thread_env(), command=args.command or "bench/serve/run" + (" --quick" if args.quick else ""),
                 threads=args.threads, sentences=args.count, concurrency=args.concurrency,
                 offline_repeats=args.repeats, model=args.model,
                 versions={p: version(p) for p in ("infinity-emb", "torch", "sentence-transformers",
@@ -128,15 +128,16 @@ def main() -> int:
     print(f"offline: {seconds:.2f} s per pass, {offline['sentences_per_s']:.1f} sentences/s", flush=True)
 
     servers = []
-    with tempfile.TemporaryDirectory(prefix="pf-serve-logs-") as logs:
-        logs = pathlib.Path(logs)
-        if "packformer" in engines:
-            servers.append(run_server("packformer serve", start_packformer(
-                args.packformer, args.model, args.threads, logs / "packformer.log"), args, texts, reference, "/health"))
-        if "infinity" in engines:
-            servers.append(run_server("infinity-emb", start_infinity(
-                pathlib.Path(args.infinity_venv), args.model, args.threads, logs / "infinity.log"),
-                args, texts, reference, "/health"))
+    logs = pathlib.Path(args.logs)
+    logs.mkdir(parents=True, exist_ok=True)
+    if "packformer" in engines:
+        servers.append(run_server("packformer serve", start_packformer(
+            args.packformer, args.model, args.threads, logs / "packformer.log"), args, texts, reference, "/health"))
+    if "infinity" in engines:
+        servers.append(run_server("infinity-emb", start_infinity(
+            pathlib.Path(args.infinity_venv), args.model, args.threads, logs / "infinity.log"),
+            args, texts, reference, "/health"))
+    print(f"server logs: {logs}/", flush=True)
     meta["loadavg_end"] = machine_info.load_average()
 
     results = dict(meta=meta, offline=offline, servers=servers, min_cosine_packformer=PACKFORMER_MIN_COSINE)

@@ -63,7 +63,8 @@ class Server:
         return self.process.returncode
 
     def tail(self, lines: int = 20) -> str:
-        self._log_file.flush()
+        if not self._log_file.closed:
+            self._log_file.flush()
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
