@@ -4,7 +4,7 @@
 # the throughput summary, then checks the output: the .npy loads with numpy.load, has one row
 # per line, and equals `embed --format jsonl` (float32 after parsing %.9g) on the first lines.
 #
-#   bench/serve/million_lines.sh                 # 1,000,000 lines (about an hour on 2 cores)
+#   bench/serve/million_lines.sh                 # 1,000,000 lines (1.5-2 hours on 2 cores)
 #   bench/serve/million_lines.sh 20000           # a shorter run
 # Environment: PACKFORMER_BIN (build/packformer), MODEL (.cache/models/all-MiniLM-L6-v2),
 #   THREADS (2), CHECK_LINES (1024: lines compared with jsonl), WORK (bench/serve/.work/lines),
@@ -57,29 +57,4 @@ echo "million_lines: load average $(cut -d' ' -f1-3 /proc/loadavg) at end"
 head -n "$CHECK_LINES" "$lines" > "$WORK/head.txt"
 "$BIN" embed --model "$MODEL" --threads "$THREADS" --input "$WORK/head.txt" --output "$WORK/head.jsonl"
 "$BIN" embed --model "$MODEL" --threads "$THREADS" --input "$WORK/head.txt" --output "$WORK/head.npy" --format npy
-"$PYTHON" - "$npy" "$WORK/head.jsonl" "$WORK/head.npy" "$N" "$rss_kb" <<'EOF'
-import json, sys
-import numpy as np
-big_path, jsonl_path, head_path, n, rss_kb = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-big = np.load(big_path, mmap_mode="r")
-head = np.load(head_path)
-with open(jsonl_path) as f:
-    ref = np.array([json.loads(line) for line in f], dtype=np.float32)
-problems = []
-if big.dtype != np.float32 or big.ndim != 2 or big.shape[0] != n:
-    problems.append(f"{big_path}: dtype {big.dtype}, shape {big.shape}; expected float32 [{n}, dim]")
-if not np.array_equal(head, ref):
-    problems.append(f"npy and jsonl of the same {len(ref)} lines differ: max |diff| {np.abs(head - ref).max():.3g}")
-first = np.asarray(big[: len(ref)], dtype=np.float64)
-r = ref.astype(np.float64)
-cos = (first * r).sum(1) / (np.linalg.norm(first, axis=1) * np.linalg.norm(r, axis=1))
-print(f"million_lines: npy [{big.shape[0]}, {big.shape[1]}] {big.dtype}; the big run's first {len(ref)} rows vs "
-      f"jsonl: max |diff| {np.abs(first - r).max():.3g}, worst cosine {cos.min():.7f}")
-if cos.min() < 0.99999:
-    problems.append(f"the big run's first rows differ from jsonl (worst cosine {cos.min():.7f})")
-print(f"million_lines: max RSS {rss_kb / 1024:.0f} MB ({'under' if rss_kb < 500 * 1024 else 'OVER'} 500 MB)")
-if problems:
-    print("million_lines: FAILED: " + "; ".join(problems))
-    sys.exit(1)
-print(f"million_lines: npy equals jsonl on the first {len(ref)} lines: yes")
-EOF
+"$PYTHON" "$HERE/check_npy.py" "$npy" "$WORK/head.jsonl" "$WORK/head.npy" "$N" "$rss_kb"
