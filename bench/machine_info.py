@@ -44,8 +44,9 @@ def load_average() -> list[str]:
 
 def commit() -> str:
     try:
-        return subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %s"], capture_output=True,
-                              text=True, check=False).stdout.strip()[:80] or "?"
+        line = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %s"], capture_output=True,
+                              text=True, check=False).stdout.strip()
+        return (line[:77] + "...") if len(line) > 80 else (line or "?")
     except OSError:
         return "?"
 
