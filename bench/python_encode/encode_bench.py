@@ -182,7 +182,7 @@ def markdown(results: dict) -> str:
             continue
         speedup = f"{r['median_s'] / pf['median_s']:.2f}x" if pf else "-"
         lines.append(f"| {r['label']} | {r['median_s'] * 1e3:.1f} | {r['sentences_per_s']:.1f} | {speedup} | "
-                     f"{r.get('worst_cosine', float('nan')):.9f} | {r.get('mean_cosine', float('nan')):.9f} | "
+                     f"{r.get('worst_cosine', float('nan')):.12f} | {r.get('mean_cosine', float('nan')):.12f} | "
                      f"{r['load_s']:.1f} |")
     lines.append("")
     for r in results["engines"]:

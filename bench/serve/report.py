@@ -73,7 +73,7 @@ def markdown(results: dict) -> str:
                 f"| {server['engine']} | {r['concurrency']} | {r['sentences_per_s']:.1f} | "
                 f"{r['sentences_per_s'] / offline:.2f}x | {_f(r['p50_ms'], '.1f')} | {_f(r['p90_ms'], '.1f')} | "
                 f"{_f(r['p99_ms'], '.1f')} | {_f(r['max_ms'], '.1f')} | {r['ok']}/{r['requests']}{non_200} | "
-                f"{_f(r['worst_cosine'], '.9f')} | {r['client_cpu_s']:.2f} |")
+                f"{_f(r['worst_cosine'], '.12f')} | {r['client_cpu_s']:.2f} |")
     lines.append("")
     full = v["full_load"]
     if "serve_vs_offline" in v:
