@@ -51,6 +51,14 @@ def commit() -> str:
         return "?"
 
 
+def shown_path(path: str) -> str:
+    """A path as the reports show it: relative to the repository when inside it."""
+    try:
+        return str(pathlib.Path(os.path.abspath(path)).relative_to(ROOT))
+    except ValueError:
+        return path
+
+
 def thread_env() -> dict:
     """The thread-pool settings inherited from the environment (they change the timings: e.g.
     OMP_WAIT_POLICY=passive helps OpenMP engines a lot when other processes hold the cores)."""

@@ -38,6 +38,7 @@ ENGINES = {"packformer": "packformer Encoder.encode",
            "st_torch": "sentence-transformers, backend=torch",
            "st_onnx": "sentence-transformers, backend=onnx (ORT CPU)"}
 REFERENCE = "st_torch"
+MIN_COSINE = 0.99999  # issue 20's bar for packformer vs sentence-transformers (same fp32 model)
 
 
 def onnx_folder(model: str, work: pathlib.Path) -> pathlib.Path:
@@ -221,11 +222,13 @@ def main() -> int:
     meta = machine_info.machine()
     meta.update(env=machine_info.thread_env(), command=args.command or "bench/python_encode/run" + (" --quick" if args.quick else ""),
                 threads=args.threads, sentences=args.count, repeats=args.repeats, batch_size=args.batch_size,
-                model=args.model, versions={p: version(p) for p in (
+                model=machine_info.shown_path(args.model), versions={p: version(p) for p in (
                     "sentence-transformers", "torch", "transformers", "onnxruntime", "optimum", "optimum-onnx",
                     "numpy")})
     for line in machine_info.describe(meta):
         print(line, flush=True)
+    print(f"threads: {args.threads} intra-op, 1 inter-op per engine; versions: "
+          + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()), flush=True)
     pathlib.Path(args.work).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="pf-encode-bench-") as tmp:
         rows = [run_engine(name, args, pathlib.Path(tmp)) for name in args.engines.split(",")]
@@ -253,7 +256,12 @@ def main() -> int:
     print()
     print(text)
     print(f"wrote {out}.md and {out}.json")
-    return 0 if all("error" not in r for r in rows) else 1
+    failed = [r["engine"] for r in rows if "error" in r]
+    if pf and pf.get("worst_cosine", 1.0) < MIN_COSINE:
+        print(f"FAILED: packformer's worst cosine vs sentence-transformers torch is {pf['worst_cosine']:.9f} "
+              f"(< {MIN_COSINE})")
+        failed.append("packformer cosine")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

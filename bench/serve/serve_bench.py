@@ -114,11 +114,13 @@ def main() -> int:
     meta = machine_info.machine()
     meta.update(env=machine_info.thread_env(), command=args.command or "bench/serve/run" + (" --quick" if args.quick else ""),
                 threads=args.threads, sentences=args.count, concurrency=args.concurrency,
-                offline_repeats=args.repeats, model=args.model,
+                offline_repeats=args.repeats, model=machine_info.shown_path(args.model),
                 versions={p: version(p) for p in ("infinity-emb", "torch", "sentence-transformers",
                                                   "transformers", "aiohttp", "uvloop")})
     for line in machine_info.describe(meta):
         print(line, flush=True)
+    print(f"threads: {args.threads} per engine; clients: {args.concurrency}; versions: "
+          + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()), flush=True)
 
     texts = pathlib.Path(args.sentences).read_text(encoding="utf-8").split("\n")[: args.count]
     texts = [t for t in texts if t.strip()]
