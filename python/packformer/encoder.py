@@ -1,5 +1,5 @@
 """packformer.Encoder: sentence-transformers' encode() and CrossEncoder's predict() semantics
-over the C++ engine (BERT, RoBERTa, XLM-R, DistilBERT, MiniLM sentence encoders)."""
+over the C++ engine (BERT, RoBERTa, XLM-R, DistilBERT, MPNet, MiniLM sentence encoders)."""
 
 from __future__ import annotations
 

@@ -49,6 +49,17 @@ def test_minilm_matches_sentence_transformers(minilm, sentences, minilm_golden):
     np.testing.assert_allclose(got, expected, rtol=0, atol=SENTENCE_ATOL)
 
 
+def test_tiny_mpnet_matches_sentence_transformers():
+    """MPNet (relative position bias) end to end: texts through the folder's own tokenizer
+    (the last one cut at max_seq_length) vs SentenceTransformer.encode (scripts/golden/mpnet.py)."""
+    golden = json.loads((GOLDEN / "tiny-mpnet.texts.json").read_text())
+    expected = np.asarray(golden["sentence_embedding"], dtype=np.float32)
+    got = packformer.Encoder(MODELS / "tiny-mpnet").encode(golden["texts"])
+    assert got.shape == expected.shape
+    assert cosine_rows(got, expected).min() >= 0.99999
+    np.testing.assert_allclose(got, expected, rtol=0, atol=SENTENCE_ATOL)
+
+
 def test_single_string_gives_a_1d_array(minilm, sentences, python_golden):
     expected = python_golden["minilm.single"]
     got = minilm.encode(sentences[0])

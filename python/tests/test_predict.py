@@ -21,7 +21,7 @@ def unpadded(golden, name):
     return [row[m == 1].tolist() for row, m in zip(golden[name], mask)]
 
 
-@pytest.mark.parametrize("model", ["tiny-bert-cls", "tiny-roberta", "tiny-distilbert-cls"])
+@pytest.mark.parametrize("model", ["tiny-bert-cls", "tiny-roberta", "tiny-distilbert-cls", "tiny-mpnet-cls"])
 def test_logits_match_transformers(model):
     golden = load_safetensors(GOLDEN / f"{model}.safetensors")
     encoder = packformer.Encoder(MODELS / model)

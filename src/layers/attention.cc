@@ -38,7 +38,7 @@ std::array<RowBuffer, SelfAttention::kBufferCount> SelfAttention::buffers(int64_
 }
 
 void SelfAttention::forward(const float* x, const BatchRows& rows, float* const* scratch, float* y,
-                            Profiler* profiler) const {
+                            Profiler* profiler, const PositionBias& bias) const {
   const int64_t hidden = heads_ * head_dim_;
   float* qkv = scratch[kQkv];
   float* context = scratch[kContext];
@@ -58,6 +58,9 @@ void SelfAttention::forward(const float* x, const BatchRows& rows, float* const*
   args.row_start = rows.row_start;
   args.query_rows = rows.query_rows;
   args.key_rows = rows.key_rows;
+  args.position_bias = bias.table;
+  args.position_bias_stride = bias.stride;
+  args.position_bias_center = bias.center;
   double flops = 0.0;
   for (int64_t b = 0; b < rows.batch; ++b) flops += 4.0 * rows.query_rows[b] * rows.key_rows[b] * hidden;
   {

@@ -27,6 +27,14 @@ struct BatchRows {
   const int64_t* key_rows = nullptr;
 };
 
+// An additive attention bias that depends only on (head, key - query), the same for every
+// sequence of a batch (MPNet's relative positions): head h's bias at offset key - query is
+// table[h * stride + center + (key - query)]. A null table: no bias.
+struct PositionBias {
+  const float* table = nullptr;
+  int64_t stride = 0, center = 0;
+};
+
 class SelfAttention {
  public:
   enum Buffer { kQkv, kContext, kBufferCount };
@@ -40,7 +48,9 @@ class SelfAttention {
   static std::array<RowBuffer, kBufferCount> buffers(int64_t hidden);
 
   // y = x + output(attention(x)); scratch[i] is buffer i of buffers(), for rows.rows rows.
-  void forward(const float* x, const BatchRows& rows, float* const* scratch, float* y, Profiler* profiler) const;
+  // `bias` covers offsets up to the longest sequence's length - 1 either way.
+  void forward(const float* x, const BatchRows& rows, float* const* scratch, float* y, Profiler* profiler,
+               const PositionBias& bias = {}) const;
 
  private:
   Linear qkv_, output_;

@@ -28,10 +28,11 @@ std::array<RowBuffer, EncoderLayer::kBufferCount> EncoderLayer::buffers(const En
   return out;
 }
 
-void EncoderLayer::forward(float* x, const BatchRows& rows, float* const* scratch, Profiler* profiler) const {
+void EncoderLayer::forward(float* x, const BatchRows& rows, float* const* scratch, Profiler* profiler,
+                           const PositionBias& bias) const {
   float* sum = scratch[kSum];
   float* normed = scratch[kNormed];
-  attention_.forward(x, rows, scratch + kAttention, sum, profiler);
+  attention_.forward(x, rows, scratch + kAttention, sum, profiler, bias);
   {
     ScopedOp op(profiler, "layer_norm", 0.0);
     attention_norm_.forward(sum, normed, rows.rows);

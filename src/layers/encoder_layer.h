@@ -1,4 +1,4 @@
-// One Transformer encoder layer as BERT, RoBERTa, XLM-R and DistilBERT have it (post-LN):
+// One Transformer encoder layer as BERT, RoBERTa, XLM-R, DistilBERT and MPNet have it (post-LN):
 //   x1 = LayerNorm(x + SelfAttention(x));  x = LayerNorm(x1 + FeedForward(x1))
 // composed from the layers, with the scratch it needs declared per row (buffers()).
 #pragma once
@@ -38,8 +38,10 @@ class EncoderLayer {
   // The per-row scratch of forward(), in the order forward() takes it.
   static std::array<RowBuffer, kBufferCount> buffers(const EncoderLayerSpec& spec);
 
-  // x [rows.rows, hidden] in place; scratch[i] is buffer i of buffers().
-  void forward(float* x, const BatchRows& rows, float* const* scratch, Profiler* profiler) const;
+  // x [rows.rows, hidden] in place; scratch[i] is buffer i of buffers(); `bias` is added to the
+  // attention scores (MPNet), none by default.
+  void forward(float* x, const BatchRows& rows, float* const* scratch, Profiler* profiler,
+               const PositionBias& bias = {}) const;
 
  private:
   SelfAttention attention_;

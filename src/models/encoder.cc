@@ -91,6 +91,9 @@ std::unique_ptr<Encoder> Encoder::load(const std::filesystem::path& dir, const E
   core->model = load_encoder_model(dir);
   core->info = describe(core->model);
   core->memory_limit = options.max_memory_bytes > 0 ? options.max_memory_bytes : default_memory_limit();
+  if (device.kind == DeviceKind::Cuda && core->model.config.relative_attention_buckets > 0)
+    fail(ErrorKind::Unsupported, dir.string() + ": model_type '" + core->model.config.model_type +
+                                     "' (relative position bias) runs on the CPU only; the CUDA attention has no bias");
   if (device.kind == DeviceKind::Cuda) core->device = make_cuda_encoder(core->model, device.index, dtype);
   else core->fast = std::make_unique<FastEncoder>(core->model, dtype);
   if (options.load_tokenizer && Tokenizer::find_in_model_dir(dir)) core->tokenizer = Tokenizer::from_model_dir(dir);

@@ -39,7 +39,7 @@ struct SentencePooling {
 };
 
 struct EncoderConfig {
-  std::string model_type;  // "bert", "roberta", "xlm-roberta", "distilbert"
+  std::string model_type;  // "bert", "roberta", "xlm-roberta", "distilbert", "mpnet"
   int64_t vocab_size = 0;
   int64_t hidden_size = 0;
   int64_t num_layers = 0;
@@ -52,6 +52,10 @@ struct EncoderConfig {
   Activation activation = Activation::Gelu;
   // RoBERTa-style models number real tokens from pad_token_id + 1; BERT from 0.
   bool positions_after_padding = false;
+  // MPNet: a learned bias by bucketed relative position (T5's bidirectional buckets) added to
+  // every layer's scaled attention scores; 0 buckets = none.
+  int64_t relative_attention_buckets = 0;
+  int64_t relative_attention_max_distance = 0;
   ClassifierHead classifier = ClassifierHead::None;
   std::map<int64_t, std::string> id2label;
   int64_t num_labels = 0;
@@ -81,6 +85,7 @@ struct EncoderWeights {
   LinearWeights pooler;
   LinearWeights classifier_dense;  // RoBERTa's dense, DistilBERT's pre_classifier
   LinearWeights classifier;        // classifier or out_proj
+  FloatTensor relative_attention_bias;  // [buckets, heads] when the config has buckets (MPNet)
 };
 
 struct EncoderModel {

@@ -52,6 +52,37 @@ int64_t position_of(const EncoderConfig& c, int64_t t, bool real) {
   return real ? c.pad_token_id + 1 + t : c.pad_token_id;
 }
 
+// transformers' MPNetEncoder.relative_position_bucket, written out on its own (the fast path
+// has its own copy in layers/relative_position_bias.cc, so one cannot hide the other's error).
+int64_t bucket_of(int64_t relative_position, int64_t num_buckets, int64_t max_distance) {
+  int64_t bucket = 0;
+  int64_t n = -relative_position;
+  num_buckets /= 2;
+  if (n < 0) bucket += num_buckets;
+  n = n < 0 ? -n : n;
+  const int64_t max_exact = num_buckets / 2;
+  if (n < max_exact) return bucket + n;
+  const int64_t large = max_exact + static_cast<int64_t>(std::log(static_cast<double>(n) / max_exact) /
+                                                         std::log(static_cast<double>(max_distance) / max_exact) *
+                                                         (num_buckets - max_exact));
+  return bucket + std::min(large, num_buckets - 1);
+}
+
+// MPNetEncoder.compute_position_bias: [heads, T, T], bias[h][i][j] = table[bucket(j - i)][h],
+// the same for every sequence of the batch. Empty for models without one.
+Buffer relative_position_bias(const EncoderConfig& c, const EncoderWeights& w, int64_t max_len) {
+  if (c.relative_attention_buckets == 0) return {};
+  const int64_t heads = c.num_heads;
+  Buffer bias(static_cast<size_t>(heads * max_len * max_len));
+  for (int64_t i = 0; i < max_len; ++i)
+    for (int64_t j = 0; j < max_len; ++j) {
+      const int64_t bucket = bucket_of(j - i, c.relative_attention_buckets, c.relative_attention_max_distance);
+      for (int64_t head = 0; head < heads; ++head)
+        bias[(head * max_len + i) * max_len + j] = w.relative_attention_bias[bucket * heads + head];
+    }
+  return bias;
+}
+
 }  // namespace
 
 void run_slow_path(const EncoderModel& model, const EncoderInput& input, EncoderOutput& output) {
@@ -87,6 +118,7 @@ void run_slow_path(const EncoderModel& model, const EncoderInput& input, Encoder
     for (int64_t t = static_cast<int64_t>(input.ids[b].size()); t < max_len; ++t)
       mask[b * max_len + t] = std::numeric_limits<float>::lowest();
 
+  const Buffer position_bias = relative_position_bias(c, w, max_len);
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   Buffer q, k, v, context(static_cast<size_t>(rows * h)), scores(static_cast<size_t>(batch * heads * max_len * max_len));
   Buffer attention, attention_norm, intermediate, ffn;
@@ -99,6 +131,8 @@ void run_slow_path(const EncoderModel& model, const EncoderInput& input, Encoder
         float* s = scores.data() + (b * heads + head) * max_len * max_len;
         const int64_t offset = b * max_len * h + head * d;
         sgemm(true, max_len, max_len, d, scale, q.data() + offset, h, k.data() + offset, h, 0.0f, s, max_len);
+        if (!position_bias.empty())  // added to the scaled scores, before the mask (as transformers)
+          for (int64_t i = 0; i < max_len * max_len; ++i) s[i] += position_bias[head * max_len * max_len + i];
         for (int64_t i = 0; i < max_len; ++i)
           for (int64_t j = 0; j < max_len; ++j) s[i * max_len + j] += mask[b * max_len + j];
       }

@@ -22,6 +22,10 @@ FastEncoder::FastEncoder(const EncoderModel& model, Precision dtype)
   const auto& weights = model.weights.layers;
   layers_ = parallel_build<EncoderLayer>(static_cast<int64_t>(weights.size()),
                                          [&](int64_t i) { return EncoderLayer(spec, weights[static_cast<size_t>(i)]); });
+  const EncoderConfig& c = model.config;
+  if (c.relative_attention_buckets > 0)
+    position_bias_.emplace(model.weights.relative_attention_bias, c.num_heads, c.relative_attention_buckets,
+                           c.relative_attention_max_distance);
 }
 
 FastEncoder::~FastEncoder() = default;
@@ -64,7 +68,13 @@ void FastEncoder::run(const EncoderInput& input, bool packed, EncoderOutput& out
     ScopedOp op(profiler, "embeddings+layer_norm", 0.0);
     embeddings_.forward(input, rows, x);
   }
-  for (const EncoderLayer& layer : layers_) layer.forward(x, rows, ws.scratch.data(), profiler);
+  PositionBias bias;
+  if (position_bias_) {
+    ScopedOp op(profiler, "relative_position_bias", 0.0);
+    ensure_size(ws.position_bias, static_cast<size_t>(position_bias_->floats(max_len)));
+    bias = position_bias_->fill(max_len, ws.position_bias.data());
+  }
+  for (const EncoderLayer& layer : layers_) layer.forward(x, rows, ws.scratch.data(), profiler, bias);
 
   ScopedOp op(profiler, "copy_out", 0.0);
   output.hidden_states.resize(static_cast<size_t>(total * h));

@@ -7,10 +7,12 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "layers/embeddings.h"
 #include "layers/encoder_layer.h"
+#include "layers/relative_position_bias.h"
 #include "layers/row_buffers.h"
 #include "models/encoder_model.h"
 #include "packformer/encoder.h"
@@ -25,8 +27,10 @@ struct FastWorkspace {
   RowArena arena;
   std::array<float*, EncoderLayer::kBufferCount> scratch{};
   std::vector<int64_t> row_start, query_rows, key_rows;
+  std::vector<float> position_bias;  // the batch's relative-position bias table (MPNet)
 
-  size_t bytes() const { return arena.bytes(); }  // held by the activations, for reports
+  // held by the activations, for reports
+  size_t bytes() const { return arena.bytes() + position_bias.size() * sizeof(float); }
 };
 
 // The layers: immutable after construction, shared by every session.
@@ -52,6 +56,7 @@ class FastEncoder {
   std::array<RowBuffer, kBufferCount> buffers_;
   Embeddings embeddings_;
   std::vector<EncoderLayer> layers_;
+  std::optional<RelativePositionBias> position_bias_;  // MPNet only
 };
 
 }  // namespace packformer

@@ -36,11 +36,15 @@ uint64_t batch_memory_bytes(const EncoderConfig& c, const BatchShape& s, const R
     // intermediate [rows, intermediate], the [B, heads, T, T] scores and the [B, T] mask.
     floats = add(mul(padded_rows, add(mul(8, h), inner)), mul(mul(mul(batch, heads), max_len), max_len));
     floats = add(floats, padded_rows);
+    // MPNet's relative-position bias, [heads, T, T].
+    if (c.relative_attention_buckets > 0) floats = add(floats, mul(mul(heads, max_len), max_len));
   } else {
     // The buffers the fast path's layers declare (FastEncoder::buffers), for each computed row.
     const uint64_t rows = options.sparsity ? total : padded_rows;
     floats = mul(rows, static_cast<uint64_t>(floats_per_row(FastEncoder::buffers(c))));
     int64s = mul(3, batch);  // row_start, query_rows, key_rows
+    // MPNet's relative-position bias table: per head, offsets -(T - 1) .. T - 1.
+    if (c.relative_attention_buckets > 0) floats = add(floats, mul(heads, mul(2, max_len)));
   }
   floats = add(floats, mul(total, h));     // output.hidden_states
   floats = add(floats, mul(mul(6, batch), h));  // heads: first tokens, pooler, dense, embeddings (upper bound)

@@ -13,6 +13,7 @@ constexpr std::array kArchitectures = {
     Architecture{"roberta", ModelKind::Encoder, load_bert_model, nullptr},
     Architecture{"xlm-roberta", ModelKind::Encoder, load_bert_model, nullptr},
     Architecture{"distilbert", ModelKind::Encoder, load_distilbert, nullptr},
+    Architecture{"mpnet", ModelKind::Encoder, load_mpnet, nullptr},
     Architecture{"gpt2", ModelKind::Decoder, nullptr, load_gpt2_generator},
     Architecture{"llama", ModelKind::Decoder, nullptr, load_llama_generator},
     Architecture{"mistral", ModelKind::Decoder, nullptr, load_llama_generator},

@@ -37,6 +37,7 @@ EncoderModel load_encoder_model(const std::filesystem::path& dir);
 // Family loaders the table points to, for files without a header of their own.
 EncoderModel load_bert_model(const std::filesystem::path& dir, const JsonFile& config_json);  // bert.cc
 EncoderModel load_distilbert(const std::filesystem::path& dir, const JsonFile& config_json);  // distilbert.cc
+EncoderModel load_mpnet(const std::filesystem::path& dir, const JsonFile& config_json);       // mpnet.cc
 GenerationModel load_gpt2_generator(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype);     // gpt2.cc
 GenerationModel load_llama_generator(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype);    // llama.cc
 GenerationModel load_seq2seq_generator(const std::filesystem::path& dir, const JsonFile& config_json, Precision dtype);  // seq2seq.cc

@@ -112,6 +112,8 @@ TEST_F(CliGoldenTest, ClassifyIdsMatchesTransformers) {
   expect_classify_matches_golden("tiny-bert-cls", 1);
   // tiny-distilbert-cls: DistilBERT's pre_classifier + ReLU head, no token types at all.
   expect_classify_matches_golden("tiny-distilbert-cls", 5);
+  // tiny-mpnet-cls: MPNet (relative position bias), RoBERTa's head, lengths up to 140.
+  expect_classify_matches_golden("tiny-mpnet-cls", 5);
 }
 
 TEST_F(CliGoldenTest, HiddenIdsMatchesTransformers) {

@@ -77,7 +77,8 @@ TEST_P(FastVsSlowTiny, SameHiddenStatesForEveryLength) {
   expect_fast_matches_slow_for_every_length(*Encoder::load(tiny_model(GetParam()), {.threads = 0, .load_tokenizer = false}));
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, FastVsSlowTiny, ::testing::Values("tiny-distilbert", "tiny-distilbert-cls"),
+INSTANTIATE_TEST_SUITE_P(Models, FastVsSlowTiny, ::testing::Values("tiny-distilbert", "tiny-distilbert-cls", "tiny-mpnet",
+                                                                  "tiny-mpnet-cls"),
                          [](const auto& info) {
                            std::string name = info.param;
                            std::replace(name.begin(), name.end(), '-', '_');

@@ -58,7 +58,7 @@ TEST_F(LowPrecision, MiniLMEmbeddingsStayCloseToSentenceTransformers) {
 }
 
 TEST_F(LowPrecision, TinyClassifiersKeepTheirLabels) {
-  for (const char* model : {"tiny-bert-cls", "tiny-distilbert-cls"}) {
+  for (const char* model : {"tiny-bert-cls", "tiny-distilbert-cls", "tiny-mpnet-cls"}) {
     const Golden golden(model);
     const EncoderInput input = golden.input();
     const auto logits = golden.floats("logits");

@@ -18,7 +18,7 @@ const std::map<std::string, std::string> kTinyModelOfType = {
     {"bert", "tiny-bert"},         {"roberta", "tiny-roberta"}, {"xlm-roberta", "tiny-xlmr"},
     {"distilbert", "tiny-distilbert"}, {"gpt2", "tiny-gpt2"},   {"marian", "tiny-marian"},
     {"bart", "tiny-bart"},         {"llama", "tiny-llama"},     {"mistral", "tiny-mistral"},
-    {"qwen2", "tiny-qwen2"},       {"qwen3", "tiny-qwen3"},
+    {"qwen2", "tiny-qwen2"},       {"qwen3", "tiny-qwen3"},     {"mpnet", "tiny-mpnet"},
 };
 
 TEST(Registry, EveryArchitectureLoadsThroughItsKindsEntryPoint) {

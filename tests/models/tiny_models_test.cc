@@ -63,7 +63,8 @@ TEST_P(TinyModelTest, MatchesTransformers) {
 
 INSTANTIATE_TEST_SUITE_P(AllModels, TinyModelTest,
                          ::testing::Combine(::testing::Values("tiny-bert", "tiny-bert-cls", "tiny-roberta", "tiny-xlmr",
-                                                              "tiny-minilm", "tiny-distilbert", "tiny-distilbert-cls"),
+                                                              "tiny-minilm", "tiny-distilbert", "tiny-distilbert-cls",
+                                                              "tiny-mpnet", "tiny-mpnet-cls"),
                                             ::testing::Values(0, 1, 2)),
                          [](const auto& info) {
                            std::string name = std::get<0>(info.param) + "_" + kPaths[std::get<1>(info.param)].name;

@@ -83,10 +83,11 @@ TEST_P(PairParity, PairsTruncatedLongestFirst) {
 // minilm: WordPiece (TemplateProcessing); bpe: RobertaProcessing; unigram: XLM-R's template;
 // wordpiece, metaspace (type ids 0/1), llama (<s> A <s> B), gpt4 (ByteLevel: no specials,
 // type ids 0/1); minilm_vocab: vocab.txt; spm: a sentencepiece .model (XLM-R pair form);
-// llama3 (<|begin_of_text|> $A <|begin_of_text|>:1 $B:1), qwen2 (ByteLevel), mistral, t5 ($A </s> $B </s>).
+// llama3 (<|begin_of_text|> $A <|begin_of_text|>:1 $B:1), qwen2 (ByteLevel), mistral, t5 ($A </s> $B </s>);
+// mpnet: all-mpnet-base-v2's WordPiece with RobertaProcessing (<s> A </s></s> B </s>).
 INSTANTIATE_TEST_SUITE_P(Tokenizers, PairParity,
                          ::testing::Values("minilm", "bpe", "unigram", "wordpiece", "llama", "gpt4", "metaspace",
-                                           "minilm_vocab", "spm", "llama3", "qwen2", "mistral", "t5"));
+                                           "minilm_vocab", "spm", "llama3", "qwen2", "mistral", "t5", "mpnet"));
 
 }  // namespace
 }  // namespace packformer::test

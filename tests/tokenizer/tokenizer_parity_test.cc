@@ -46,9 +46,11 @@ TEST_P(JsonParity, Decode) {
   check_decode(*load(name + "/tokenizer.json"), name + "/ids.jsonl", name + "/decoded.jsonl");
 }
 
-// llama3, qwen2, mistral and t5: the decoder families' pipelines (scripts/golden/decoder_tokenizers.py).
+// llama3, qwen2, mistral and t5: the decoder families' pipelines (scripts/golden/decoder_tokenizers.py);
+// mpnet: all-mpnet-base-v2's own tokenizer.json (scripts/golden/mpnet.py).
 INSTANTIATE_TEST_SUITE_P(Tokenizers, JsonParity, ::testing::Values("minilm", "bpe", "unigram", "wordpiece", "llama", "gpt4",
-                                                                     "metaspace", "llama3", "qwen2", "mistral", "t5"));
+                                                                     "metaspace", "llama3", "qwen2", "mistral", "t5",
+                                                                     "mpnet"));
 
 // The decoder families' own markup (chat headers, <extra_id_N> sentinels, <0xNN> look-alikes):
 // ids, and decodes with special tokens skipped and kept.

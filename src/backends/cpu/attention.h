@@ -18,6 +18,11 @@ struct AttentionArgs {
   const int64_t* row_start = nullptr;  // first row of sequence b in qkv and out
   const int64_t* query_rows = nullptr; // rows of sequence b that need an output (padded: T)
   const int64_t* key_rows = nullptr;   // real tokens of sequence b (keys/values attended to)
+  // Optional additive bias that depends only on (head, key - query), added to the scaled
+  // scores (MPNet's relative positions): position_bias[head * position_bias_stride +
+  // position_bias_center + (key - query)]. Null: no bias, and the kernel does no extra work.
+  const float* position_bias = nullptr;
+  int64_t position_bias_stride = 0, position_bias_center = 0;
 };
 
 // Largest head size the kernel supports.

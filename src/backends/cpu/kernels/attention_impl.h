@@ -80,6 +80,16 @@ inline void value_block(Scratch& t, const float* values, int64_t value_stride, i
   }
 }
 
+// st[j][i] += bias[(k0 + j) - (q0 + i)] for the tile's real queries: the relative-position
+// bias of query q0 + i and key k0 + j (`bias` points at offset 0 of this head's row).
+inline void add_position_bias(Scratch& t, const float* bias, int64_t q0, int64_t k0, int64_t nq, int64_t nk) {
+  for (int64_t j = 0; j < nk; ++j) {
+    float* s = t.st + j * kQueryTile;
+    const float* b = bias + (k0 + j - q0);
+    for (int64_t i = 0; i < nq; ++i) s[i] += b[-i];
+  }
+}
+
 // Folds the key tile's scores (rows 0..nk of st) into every query's running max and sum,
 // vectorised across queries; st becomes probabilities and the partial outputs are rescaled.
 inline void online_softmax(Scratch& t, int64_t nk, int64_t dpad) {
@@ -118,6 +128,7 @@ void attend_head(const AttentionArgs& a, int64_t b, int64_t head, Scratch& t) {
   const float* values = base + 2 * hidden;
   const int64_t n_keys = a.key_rows[b];
   const bool values_in_place = d == dpad;
+  const float* bias = a.position_bias ? a.position_bias + head * a.position_bias_stride + a.position_bias_center : nullptr;
 
   for (int64_t q0 = 0; q0 < a.query_rows[b]; q0 += kQueryTile) {
     const int64_t nq = min64(kQueryTile, a.query_rows[b] - q0);
@@ -137,6 +148,7 @@ void attend_head(const AttentionArgs& a, int64_t b, int64_t head, Scratch& t) {
           key_rows[r] = j0 + r < nk ? keys + (k0 + j0 + r) * a.qkv_stride : kZeros;
         for (int64_t i0 = 0; i0 < kQueryTile; i0 += kWidth) score_block(t, key_rows, d, j0, i0);
       }
+      if (bias) add_position_bias(t, bias, q0, k0, nq, nk);  // once per key tile, outside the score loops
       online_softmax(t, nk, dpad);
 
       const float* v = values + k0 * a.qkv_stride;
