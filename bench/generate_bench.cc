@@ -7,6 +7,7 @@
 // --max-new-tokens tokens), so the work is the same for every engine.
 //   generate_bench --model DIR --prompts FILE.jsonl [--num-beams B] [--max-new-tokens N]
 //                  [--warmup W] [--iterations I] [--threads T] [--bad-token-ids 0,58100] [--first-token]
+//                  [--dtype fp32|bf16|int8]
 // --bad-token-ids replaces the folder's bad tokens: the harness passes the folder's plus its EOS
 // ids, as transformers' min_new_tokens and CTranslate2's min_length suppress EOS. Works for
 // every model packformer::Generator loads (GPT-2: prompts; Marian, BART: sources).
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
   packformer::GenerationOptions options;
   options.max_new_tokens = 64;
   int warmup = 1, iterations = 5, threads = 0;
+  std::string dtype = "fp32";
   std::vector<int32_t> bad_token_ids;
   bool first_token = false;
   app.add_option("--model", model, "model folder")->required();
@@ -55,11 +57,13 @@ int main(int argc, char** argv) {
   auto* bad = app.add_option("--bad-token-ids", bad_token_ids, "tokens never generated (default: the folder's)")
                   ->delimiter(',');
   app.add_flag("--first-token", first_token, "also time calls of 1 new token");
+  app.add_option("--dtype", dtype, "precision of the Linear layers, LM head included: fp32 | bf16 | int8");
   CLI11_PARSE(app, argc, argv);
   try {
     packformer::GeneratorLoadOptions load;
     load.threads = threads;
     load.load_tokenizer = false;
+    load.dtype = dtype;
     auto generator = packformer::Generator::load(model, load);
     const auto prompts = read_prompts(prompts_file);
     options.eos_token_ids = std::vector<int32_t>{};  // no stop token: exactly max_new_tokens

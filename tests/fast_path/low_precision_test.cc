@@ -20,10 +20,11 @@ struct CosineBounds {
   double mean;  // and on average
 };
 
-// bf16: the bound (measured >= 0.99997). int8: per-row activation quantization keeps 7
-// bits of each row; measured on this set 0.9853 worst, 0.9963 mean, so the bounds leave a
-// margin for other kernels' summation orders but fail on a broken quantization (cosine < 0.9).
-constexpr CosineBounds kBounds[] = {{"bf16", 0.999, 0.9999}, {"int8", 0.98, 0.995}};
+// bf16: the bound (measured >= 0.99997). int8: the bounds (0.99 for every text,
+// 0.995 on average); with asymmetric (u8 + zero point) activation rows measured 0.99421 worst,
+// 0.99844 mean on this set with every variant (the integer sums are exact, so variants agree);
+// symmetric rows gave 0.9853 / 0.9963 and fail them.
+constexpr CosineBounds kBounds[] = {{"bf16", 0.999, 0.9999}, {"int8", 0.99, 0.995}};
 
 TEST_F(LowPrecision, MiniLMEmbeddingsStayCloseToSentenceTransformers) {
   ASSERT_TRUE(std::filesystem::exists(minilm_dir() / "model.safetensors"))

@@ -24,15 +24,15 @@ namespace {
 
 using namespace lowp_test;
 
-// Rows of `rows` x k values quantized by the rule gemm_int8.h documents, written here from that
-// text: scale = max|v| / 127, q = round-half-even(v * (127 / max|v|)) within +-127; scale 0 and
-// q 0 when 127 / max|v| is not a finite float (all zeros).
+// Rows of `rows` x k values quantized by the rules gemm_int8.h documents, written here from that
+// text. Weights: scale = max|v| / 127, q = round-half-even(v * (127 / max|v|)) within +-127;
+// scale 0 and q 0 when 127 / max|v| is not a finite float (all zeros).
 struct Quantized {
-  std::vector<double> dequantized;  // q * scale, the operand the int8 GEMM multiplies
+  std::vector<double> dequantized;  // (q - zero point) * scale, the operand the int8 GEMM multiplies
   std::vector<float> scale;
 };
 
-Quantized quantize_rows(const std::vector<float>& v, int64_t rows, int64_t k) {
+Quantized quantize_weights(const std::vector<float>& v, int64_t rows, int64_t k) {
   Quantized out;
   out.dequantized.resize(v.size());
   out.scale.resize(static_cast<size_t>(rows));
@@ -47,6 +47,32 @@ Quantized quantize_rows(const std::vector<float>& v, int64_t rows, int64_t k) {
     for (int64_t i = 0; i < k; ++i) {
       const double q = zero ? 0.0 : std::clamp(std::nearbyint(row[i] * inverse), -127.0f, 127.0f);
       out.dequantized[r * k + i] = q * scale;
+    }
+  }
+  return out;
+}
+
+// Activations: lo = min(min v, 0), hi = max(max v, 0), scale = hi / 255 - lo / 255, inverse =
+// 1 / scale, zero point z = round-half-even(-lo * inverse) within [0, 255], q =
+// round-half-even(v * inverse) + z within [0, 255]; scale 0 and q = z = 0 when the inverse is
+// not a finite float (all zeros).
+Quantized quantize_activations(const std::vector<float>& v, int64_t rows, int64_t k) {
+  Quantized out;
+  out.dequantized.resize(v.size());
+  out.scale.resize(static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = v.data() + r * k;
+    float lo = 0.0f, hi = 0.0f;
+    for (int64_t i = 0; i < k; ++i) lo = std::min(lo, row[i]), hi = std::max(hi, row[i]);
+    float scale = hi / 255.0f - lo / 255.0f;
+    const float inverse = 1.0f / scale;
+    const bool zero = !(inverse <= FLT_MAX);
+    if (zero) scale = 0.0f;
+    const double z = zero ? 0.0 : std::clamp(std::nearbyint(-lo * inverse), 0.0f, 255.0f);
+    out.scale[r] = scale;
+    for (int64_t i = 0; i < k; ++i) {
+      const double q = zero ? 0.0 : std::clamp(std::nearbyint(row[i] * inverse) + z, 0.0, 255.0);
+      out.dequantized[r * k + i] = (q - z) * scale;
     }
   }
   return out;
@@ -68,8 +94,10 @@ double epilogue_tolerance(double scale) { return 5 * 0x1p-24 * scale + 1e-30; }
 
 double g_worst_fp32 = 0.0;  // largest error against fp32 operands / its bound, printed
 
-void check_shape(Isa isa, int64_t m, int64_t k, int64_t n, std::mt19937& rng) {
-  const auto x = random_vector(static_cast<size_t>(m * k), rng);
+// x uniform in [-1, 1] plus `shift` (one-sided rows when |shift| >= 1).
+void check_shape(Isa isa, int64_t m, int64_t k, int64_t n, std::mt19937& rng, float shift = 0.0f) {
+  auto x = random_vector(static_cast<size_t>(m * k), rng);
+  for (float& v : x) v += shift;
   const auto w = random_vector(static_cast<size_t>(n * k), rng, 3.0f / std::sqrt(static_cast<float>(k)));
   const auto bias = random_vector(static_cast<size_t>(n), rng);
   const auto residual = random_vector(static_cast<size_t>(m * n), rng);
@@ -78,11 +106,12 @@ void check_shape(Isa isa, int64_t m, int64_t k, int64_t n, std::mt19937& rng) {
   const std::string where = std::string(isa_name(isa)) + " m=" + std::to_string(m) + " k=" + std::to_string(k) +
                             " n=" + std::to_string(n);
   const auto gemm = [&](const GemmEpilogue& e, float* y) { packed_gemm_int8(x.data(), m, packed, y, e); };
-  const Quantized xq = quantize_rows(x, m, k), wq = quantize_rows(w, n, k);
+  const Quantized xq = quantize_activations(x, m, k), wq = quantize_weights(w, n, k);
   const Reference same_inputs = reference(xq.dequantized, wq.dequantized, bias, residual, m, n, k);
   check_epilogues(where + " (quantized operands)", same_inputs, bias, residual, static_cast<size_t>(m * n), gemm,
                   [](size_t, double scale) { return epilogue_tolerance(scale); });
-  // Quantization moves x by at most xs / 2 and w by at most ws / 2, so each product x w by at
+  // Quantization moves x by at most xs / 2 and w by at most ws / 2 (x's zero point is an exact
+  // integer shift), so each product x w by at
   // most |x| ws / 2 + |w^| xs / 2 (w^ the dequantized weight): a rigorous bound per output.
   std::vector<double> bound(static_cast<size_t>(m * n));
   for (int64_t i = 0; i < m; ++i)
@@ -107,6 +136,16 @@ TEST_P(Int8Gemm, MatchesReferenceOnOddShapes) {
     for (int64_t k : {1, 2, 3, 5, 6, 7, 32, 33, 302})
       for (int64_t n : {1, 5, 16, 17, 33, 100}) check_shape(GetParam(), m, k, n, rng);
   std::printf("%s: largest error against fp32 operands %.2f of the quantization bound\n", isa_name(GetParam()), g_worst_fp32);
+}
+
+// Rows all positive (as GELU outputs nearly are) or all negative: the zero point sits at an end
+// of the u8 range, and the bound of check_shape (half of the asymmetric scale, i.e. of
+// (max - min) / 255) holds.
+TEST_P(Int8Gemm, MatchesReferenceOnOneSidedRows) {
+  std::mt19937 rng(77);
+  for (const float shift : {1.0f, 3.0f, -1.0f, -3.0f, 0.5f})
+    for (int64_t m : {1, 9})
+      for (int64_t k : {7, 64}) check_shape(GetParam(), m, k, 33, rng, shift);
 }
 
 // Shapes past the cache blocks: several M blocks (144 rows), K blocks (512 or 1024 values,

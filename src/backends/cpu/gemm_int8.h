@@ -1,16 +1,24 @@
 // int8 GEMM with dynamic quantization, parallel to packed_gemm (gemm.h), as CTranslate2's int8
 // compute type and ONNX Runtime's quantize_dynamic: weights are quantized once, symmetrically
-// per output column; activations per row at each call; products are summed exactly in int32
-// and the epilogue dequantizes (row scale x column scale) before bias, activation or residual.
+// per output column; activations per row at each call, asymmetrically (u8 with a zero point,
+// as quantize_dynamic: a one-sided row such as a GELU output gets all 256 levels instead of
+// 128); products are summed exactly in int32 and the epilogue removes the zero point and
+// dequantizes (row scale x column scale) before bias, activation or residual.
 // Kernels: vpdpbusd where the CPU has AVX512_VNNI (isa avx512vnni, avx512bf16), else vpmaddwd
 // on s16 (avx512), or plain loops (avx2, generic); every variant gives the same int32 sums.
 // A call allocates nothing.
 //
-// Quantization of a vector v (a weight column over k, or an activation row over k):
-//   amax = max |v|, scale = amax / 127, q = clamp(round_to_nearest_even(v * (127 / amax)), +-127)
-// in fp32. A vector of zeros (or with 127 / amax past the fp32 range) gets scale 0 and q = 0.
-// An activation row holding an infinity or NaN gets scale NaN: its outputs are NaN, as the
-// fp32 GEMM's would be. Weights must be finite (InvalidInput otherwise).
+// Quantization of a weight column w over k (symmetric, s8):
+//   amax = max |w|, scale = amax / 127, q = clamp(round_to_nearest_even(w * (127 / amax)), +-127)
+// in fp32; a column of zeros (or with 127 / amax past the fp32 range) gets scale 0 and q = 0.
+// Quantization of an activation row x over k (asymmetric, u8), in fp32:
+//   lo = min(min x, 0), hi = max(max x, 0), scale = hi / 255 - lo / 255, inverse = 1 / scale,
+//   zero_point = clamp(round_to_nearest_even(-lo * inverse), 0, 255),
+//   q = clamp(round_to_nearest_even(x * inverse) + zero_point, 0, 255), x ~ scale (q - zero_point)
+// (0 is exactly representable, so zero padding stays exact). A row whose inverse is not a
+// finite float (all zeros) gets scale 0, zero point 0 and q = 0. A row holding an infinity or
+// NaN gets scale NaN: its outputs are NaN, as the fp32 GEMM's would be. Weights must be finite
+// (InvalidInput otherwise).
 #pragma once
 
 #include <cstdint>
@@ -23,7 +31,8 @@
 
 namespace packformer {
 
-// The largest K whose int32 sums cannot overflow: K * 255 * 127 < 2^31 (u8 x s8 products).
+// The largest K whose int32 sums cannot overflow: K * 255 * 127 < 2^31 (u8 x s8 products; the
+// zero-point-corrected sum_k (q - zero_point) w is bounded the same way).
 constexpr int64_t kInt8MaxK = 66311;
 
 // W [n, k] quantized to int8 and packed for one ISA variant's int8 kernel, in panels of nr
@@ -39,9 +48,9 @@ class PackedWeightsInt8 {
   int64_t k() const { return k_; }
   int64_t panels() const { return panels_; }
   const void* panel(int64_t p) const { return data_.get() + p * panel_bytes_; }
-  // Per column (padded to whole panels with 0): scale, and for U8S8Quads 128 * sum_k q.
+  // Per column (padded to whole panels with 0): scale, and sum_k q (the zero point's share).
   const float* scales() const { return scales_.data(); }
-  const int32_t* compensation() const { return compensation_.empty() ? nullptr : compensation_.data(); }
+  const int32_t* column_sums() const { return column_sums_.data(); }
   const KernelTable& kernels() const { return *kernels_; }
 
  private:
@@ -50,7 +59,7 @@ class PackedWeightsInt8 {
   };
   std::unique_ptr<unsigned char[], Free> data_;
   std::vector<float> scales_;
-  std::vector<int32_t> compensation_;
+  std::vector<int32_t> column_sums_;
   const KernelTable* kernels_ = nullptr;
   int64_t n_ = 0, k_ = 0, panels_ = 0, panel_bytes_ = 0;
 };

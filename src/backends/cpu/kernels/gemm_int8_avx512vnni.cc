@@ -1,7 +1,7 @@
 // AVX512_VNNI build of the int8 micro-kernel (compiled with the AVX-512 flags plus
 // -mavx512vnni; run only where isa.cc finds the flag): vpdpbusd multiplies four u8 activations
-// (q + 128, broadcast) by four s8 weights in each of 16 columns and adds the four products to
-// int32 accumulators, without saturation. The driver subtracts 128 * sum_k W[j][k].
+// (q, broadcast) by four s8 weights in each of 16 columns and adds the four products to int32
+// accumulators, without saturation. The epilogue subtracts zero_point x sum_k W[j][k].
 #include <immintrin.h>
 
 #include "backends/cpu/kernels/gemm_lowp_kernel.h"

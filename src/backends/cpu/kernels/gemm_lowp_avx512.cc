@@ -1,8 +1,8 @@
 // AVX-512 (F/BW/VL/DQ) build of the bf16 and int8 micro-kernels for CPUs without AVX512_BF16
 // or AVX512_VNNI (this file is compiled with the flags of gemm_avx512.cc): bf16 weights are
 // widened to fp32 in registers (two logic ops per 16 pairs) and multiplied by fp32 FMAs;
-// int8 values travel as s16 pairs and are multiplied by vpmaddwd, whose pairwise sums of
-// products within +-127 cannot saturate (vpmaddubsw's could: 2 * 255 * 127 > 32767).
+// int8 values travel as s16 pairs and are multiplied by vpmaddwd, which sums each pair into
+// 32 bits (at most 2 * 255 * 127: no saturation, where vpmaddubsw's 16-bit sums would).
 #include <immintrin.h>
 
 #include "backends/cpu/kernels/gemm_lowp_kernel.h"

@@ -31,7 +31,8 @@ inline void load_bias(const float* bias, int64_t cols, __m512& bias0, __m512& bi
 }
 
 // Row i of an int8 tile: adds the int32 sums kept in c by earlier K blocks, then either keeps
-// the sums there (not the last block) or dequantizes them and adds bias and residual.
+// the sums there (not the last block) or removes the row's zero point (zero_point x column
+// sums), dequantizes and adds bias and residual.
 inline void finish_int8_row(const MicroTileInt8& t, int64_t i, __m512i s0, __m512i s1, __m512 bias0, __m512 bias1) {
   const __mmask16 m0 = lanes(t.cols), m1 = lanes(t.cols - 16);
   float* c = t.c + i * t.ldc;
@@ -42,9 +43,9 @@ inline void finish_int8_row(const MicroTileInt8& t, int64_t i, __m512i s0, __m51
     _mm512_mask_storeu_epi32(c + 16, m1, s1);
     return;
   }
-  if (t.compensation != nullptr)
-    s0 = _mm512_sub_epi32(s0, _mm512_maskz_loadu_epi32(m0, t.compensation)),
-    s1 = _mm512_sub_epi32(s1, _mm512_maskz_loadu_epi32(m1, t.compensation + 16));
+  const __m512i zero_point = _mm512_set1_epi32(t.zero_point[i]);
+  s0 = _mm512_sub_epi32(s0, _mm512_mullo_epi32(zero_point, _mm512_maskz_loadu_epi32(m0, t.column_sum)));
+  s1 = _mm512_sub_epi32(s1, _mm512_mullo_epi32(zero_point, _mm512_maskz_loadu_epi32(m1, t.column_sum + 16)));
   const __m512 row_scale = _mm512_set1_ps(t.row_scale[i]);
   const __m512 scale0 = _mm512_mul_ps(row_scale, _mm512_maskz_loadu_ps(m0, t.col_scale));
   const __m512 scale1 = _mm512_mul_ps(row_scale, _mm512_maskz_loadu_ps(m1, t.col_scale + 16));

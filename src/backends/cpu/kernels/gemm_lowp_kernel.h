@@ -17,12 +17,12 @@ enum class Bf16AFormat {
 };
 
 // How an int8 kernel wants both operands packed, per group of k (K padded with zeros to a
-// whole number of groups). Activations are quantized to q in [-127, 127] either way.
+// whole number of groups). Activations are quantized to u8 q in [0, 255] with a per-row zero
+// point (x = scale (q - zero_point)), weights to s8 in [-127, 127]; either way.
 enum class Int8Layout {
-  U8S8Quads,  // groups of 4: A as mr words of four u8 (q + 128), B as nr words of four s8:
-              // vpdpbusd. The driver subtracts 128 * sum_k W[j][k] (the packed compensation).
+  U8S8Quads,  // groups of 4: A as mr words of four u8 (q), B as nr words of four s8: vpdpbusd
   S16Pairs    // groups of 2: A as mr words of two s16 (q), B as nr words of two s16: vpmaddwd,
-              // which cannot saturate on values within +-127
+              // whose pairwise sums (at most 2 x 255 x 127) cannot saturate
 };
 
 // One register tile of C for the bf16 GEMM: c[rows, cols] (+)= a * b, then bias and residual,
@@ -42,8 +42,9 @@ struct MicroTileBf16 {
 
 // One register tile of C for the int8 GEMM. Integer sums are exact: between K blocks the
 // tile's int32 partial sums are kept in c itself (its 4-byte elements), and only the last
-// block dequantizes: c = float(sum - compensation[j]) * (row_scale[i] * col_scale[j]) + bias
-// [+ residual].
+// block dequantizes: c = float(sum - zero_point[i] * column_sum[j]) * (row_scale[i] *
+// col_scale[j]) + bias [+ residual], where sum - zero_point x column_sum = sum_k (q - zp) w
+// is computed in int32 (exact: its magnitude stays below 2^31, see kInt8MaxK).
 struct MicroTileInt8 {
   const void* a = nullptr;  // packed A in the kernel's Int8Layout
   const void* b = nullptr;  // packed B panel in the kernel's Int8Layout
@@ -54,8 +55,9 @@ struct MicroTileInt8 {
   bool accumulate = false;  // c holds int32 sums of the earlier K blocks: add them
   bool finish = false;      // last K block: dequantize and apply the epilogue (else store int32)
   const float* row_scale = nullptr;        // this tile's first row's activation scale
+  const int32_t* zero_point = nullptr;     // this tile's first row's activation zero point
   const float* col_scale = nullptr;        // this tile's first column's weight scale
-  const int32_t* compensation = nullptr;   // U8S8Quads: this tile's first column's, else null
+  const int32_t* column_sum = nullptr;     // this tile's first column's sum over k of its q
   const float* bias = nullptr;
   const float* residual = nullptr;
   int64_t ldr = 0;

@@ -50,7 +50,8 @@ void gemm_bf16_micro_kernel(const MicroTileBf16& t) {
   }
 }
 
-// Each word holds two s16 (even k low, odd k high), sign-extended to 32-bit lanes by shifts.
+// Each word holds two s16 (even k low, odd k high), sign-extended to 32-bit lanes by shifts
+// (activations are in [0, 255], weights in [-127, 127]).
 void gemm_int8_micro_kernel(const MicroTileInt8& t) {
   Ints acc[kLowpMR][2] = {};
   const int16_t* a = static_cast<const int16_t*>(t.a);
@@ -75,7 +76,7 @@ void gemm_int8_micro_kernel(const MicroTileInt8& t) {
         c[j] = __builtin_bit_cast(float, sum);
         continue;
       }
-      if (t.compensation != nullptr) sum -= t.compensation[j];
+      sum -= t.zero_point[i] * t.column_sum[j];
       float v = static_cast<float>(sum) * (t.row_scale[i] * t.col_scale[j]);
       if (t.bias != nullptr) v += t.bias[j];
       if (r != nullptr) v += r[j];
