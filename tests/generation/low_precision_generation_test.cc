@@ -22,8 +22,9 @@ struct Bounds {
 // (tiny-mistral; 0.997+ on the other decoder-only models; Marian/BART: bf16 >= 0.99987). The
 // worst position of a tiny random model is noise: the same quantization simulated in PyTorch
 // gives 0.98773 too, and scaling every activation scale by 1.002-1.03 moves it within
-// 0.985-0.994 (symmetric rows: 0.984-0.997), while the mean stays 0.9989. The bounds leave
-// that room but fail on a wrong layer (cosine < 0.9).
+// 0.985-0.994 (symmetric rows: 0.984-0.997), while the mean stays 0.9989
+// (scripts/simulate_int8.py tiny-mistral --scale-factor F). The bounds leave that room but
+// fail on a wrong layer (cosine < 0.9).
 constexpr Bounds kBounds[] = {{Precision::BF16, 0.999}, {Precision::Int8, 0.98}};
 
 double worst_cosine(const std::vector<float>& got, const std::vector<float>& want, int64_t vocab) {
