@@ -7,7 +7,7 @@ sentence-transformers; never in CI). It reproduced the engine's figures in docs/
     scripts/simulate_int8.py minilm [--rule sym|asym] [--keep-fp32 NAME,...] [--scale-factor F]
     scripts/simulate_int8.py MODEL  [same options]       # a tiny generation model: tiny-mistral, ...
 
-Every nn.Linear's weight is rounded as gemm_int8.h does (symmetric per output channel, s8)
+Every nn.Linear's (and GPT-2's Conv1D's) weight is rounded as gemm_int8.h does (symmetric per output channel, s8)
 and its input per row: `sym` (q = round(x 127 / max|x|)) or `asym` (u8 with a zero point over
 [min(x, 0), max(x, 0)]). --keep-fp32 leaves Linear layers whose name contains one of the
 strings in fp32; --scale-factor multiplies every activation scale (to see how much the
@@ -48,11 +48,16 @@ def activation_rounding(rule, factor):
 
 
 def quantize_linears(model, rule, keep, factor):
+    from transformers.pytorch_utils import Conv1D  # GPT-2's Linear, its weight stored [in, out]
     rounding = activation_rounding(rule, factor)
     for name, module in model.named_modules():
-        if isinstance(module, nn.Linear) and not any(k in name for k in keep):
-            module.weight.data = quantize_weight(module.weight.data)
-            module.register_forward_pre_hook(lambda _m, inputs: (rounding(inputs[0]),))
+        if not isinstance(module, (nn.Linear, Conv1D)) or any(k in name for k in keep):
+            continue
+        # A new Parameter, not .data: a tied LM head shares its weight with the embeddings,
+        # which stay fp32 in the engine.
+        w = module.weight.data
+        module.weight = nn.Parameter(quantize_weight(w.t()).t() if isinstance(module, Conv1D) else quantize_weight(w))
+        module.register_forward_pre_hook(lambda _m, inputs: (rounding(inputs[0]),))
 
 
 def minilm(args):
