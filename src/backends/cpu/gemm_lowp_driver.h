@@ -1,7 +1,7 @@
 // The blocking and threading of the bf16 and int8 packed GEMMs (gemm_bf16.cc, gemm_int8.cc),
 // as the fp32 GEMM's (gemm.cc) but with M blocks outside K blocks: a row block is prepared
-// once (the int8 GEMM quantizes per row over all of K, so it needs each row's max first),
-// then its K blocks are packed and multiplied in turn. Internal to those two files.
+// once (the int8 GEMM quantizes per row over all of K, so it needs each row's min and max
+// first), then its K blocks are packed and multiplied in turn. Internal to those two files.
 #pragma once
 
 #include <omp.h>
