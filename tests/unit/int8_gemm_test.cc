@@ -94,11 +94,14 @@ double epilogue_tolerance(double scale) { return 5 * 0x1p-24 * scale + 1e-30; }
 
 double g_worst_fp32 = 0.0;  // largest error against fp32 operands / its bound, printed
 
-// x uniform in [-1, 1] plus `shift` (one-sided rows when |shift| >= 1).
-void check_shape(Isa isa, int64_t m, int64_t k, int64_t n, std::mt19937& rng, float shift = 0.0f) {
+// x uniform in [-1, 1] plus `shift` (one-sided rows when |shift| >= 1), times x_magnitude;
+// w uniform within +-w_magnitude (0: 3 / sqrt(k)).
+void check_shape(Isa isa, int64_t m, int64_t k, int64_t n, std::mt19937& rng, float shift = 0.0f,
+                 float x_magnitude = 1.0f, float w_magnitude = 0.0f) {
   auto x = random_vector(static_cast<size_t>(m * k), rng);
-  for (float& v : x) v += shift;
-  const auto w = random_vector(static_cast<size_t>(n * k), rng, 3.0f / std::sqrt(static_cast<float>(k)));
+  for (float& v : x) v = (v + shift) * x_magnitude;
+  if (w_magnitude == 0.0f) w_magnitude = 3.0f / std::sqrt(static_cast<float>(k));
+  const auto w = random_vector(static_cast<size_t>(n * k), rng, w_magnitude);
   const auto bias = random_vector(static_cast<size_t>(n), rng);
   const auto residual = random_vector(static_cast<size_t>(m * n), rng);
   const PackedWeightsInt8 packed(w.data(), n, k, isa);
@@ -146,6 +149,14 @@ TEST_P(Int8Gemm, MatchesReferenceOnOneSidedRows) {
   for (const float shift : {1.0f, 3.0f, -1.0f, -3.0f, 0.5f})
     for (int64_t m : {1, 9})
       for (int64_t k : {7, 64}) check_shape(GetParam(), m, k, 33, rng, shift);
+}
+
+// Rows reaching 3e38: max - min would overflow fp32, the scale max / 255 - min / 255 does not
+// (weights ~1e-30 keep the outputs finite).
+TEST_P(Int8Gemm, RowsNearTheFloatRange) {
+  std::mt19937 rng(5);
+  check_shape(GetParam(), 5, 33, 17, rng, 0.0f, 3e38f, 1e-30f);
+  check_shape(GetParam(), 3, 8, 5, rng, 1.0f, 1.5e38f, 1e-30f);
 }
 
 // Shapes past the cache blocks: several M blocks (144 rows), K blocks (512 or 1024 values,
