@@ -7,9 +7,11 @@
 // --max-new-tokens tokens), so the work is the same for every engine.
 //   generate_bench --model DIR --prompts FILE.jsonl [--num-beams B] [--max-new-tokens N]
 //                  [--warmup W] [--iterations I] [--threads T] [--bad-token-ids 0,58100] [--first-token]
+//                  [--dtype fp32|bf16|int8]
 // --bad-token-ids replaces the folder's bad tokens: the harness passes the folder's plus its EOS
-// ids, as transformers' min_new_tokens and CTranslate2's min_length suppress EOS. Works for
-// every model packformer::Generator loads (GPT-2: prompts; Marian, BART: sources).
+// ids, as transformers' min_new_tokens and CTranslate2's min_length suppress EOS. --dtype is
+// the precision of the Linear layers (GeneratorLoadOptions::dtype). Works for every model
+// packformer::Generator loads (GPT-2, the Llama family: prompts; Marian, BART: sources).
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -45,6 +47,7 @@ int main(int argc, char** argv) {
   int warmup = 1, iterations = 5, threads = 0;
   std::vector<int32_t> bad_token_ids;
   bool first_token = false;
+  std::string dtype = "fp32";
   app.add_option("--model", model, "model folder")->required();
   app.add_option("--prompts", prompts_file, "one JSON array of prompt ids per line")->required();
   app.add_option("--num-beams", options.num_beams, "beam size (1 = greedy)");
@@ -55,11 +58,13 @@ int main(int argc, char** argv) {
   auto* bad = app.add_option("--bad-token-ids", bad_token_ids, "tokens never generated (default: the folder's)")
                   ->delimiter(',');
   app.add_flag("--first-token", first_token, "also time calls of 1 new token");
+  app.add_option("--dtype", dtype, "precision of the Linear layers, LM head included: fp32 | bf16 | int8");
   CLI11_PARSE(app, argc, argv);
   try {
     packformer::GeneratorLoadOptions load;
     load.threads = threads;
     load.load_tokenizer = false;
+    load.dtype = dtype;
     auto generator = packformer::Generator::load(model, load);
     const auto prompts = read_prompts(prompts_file);
     options.eos_token_ids = std::vector<int32_t>{};  // no stop token: exactly max_new_tokens
