@@ -453,7 +453,8 @@ def write_report(args, rows, checks, problems, skipped, started, new_tokens, est
                 versions=dict(torch=torch.__version__, transformers=transformers.__version__,
                               ctranslate2=ctranslate2.__version__, python=platform.python_version(),
                               packformer=commit),
-                load_average_at_start=load_start, estimated_full_minutes=round(estimate, 1))
+                load_average_at_start=load_start, estimated_full_minutes=round(estimate, 1),
+                precisions=sorted({r["precision"] for r in rows}), rows_not_run=skipped)
     lines = ["# Generation benchmark", ""]
     if load_start > 0.5 * os.cpu_count():
         lines += [f"**The machine was busy (load average {load_start:.1f} at the start): timings are unreliable.**",
