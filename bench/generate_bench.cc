@@ -9,8 +9,9 @@
 //                  [--warmup W] [--iterations I] [--threads T] [--bad-token-ids 0,58100] [--first-token]
 //                  [--dtype fp32|bf16|int8]
 // --bad-token-ids replaces the folder's bad tokens: the harness passes the folder's plus its EOS
-// ids, as transformers' min_new_tokens and CTranslate2's min_length suppress EOS. Works for
-// every model packformer::Generator loads (GPT-2: prompts; Marian, BART: sources).
+// ids, as transformers' min_new_tokens and CTranslate2's min_length suppress EOS. --dtype is
+// the precision of the Linear layers (GeneratorLoadOptions::dtype). Works for every model
+// packformer::Generator loads (GPT-2, the Llama family: prompts; Marian, BART: sources).
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   std::string dtype = "fp32";
   std::vector<int32_t> bad_token_ids;
   bool first_token = false;
+  std::string dtype = "fp32";
   app.add_option("--model", model, "model folder")->required();
   app.add_option("--prompts", prompts_file, "one JSON array of prompt ids per line")->required();
   app.add_option("--num-beams", options.num_beams, "beam size (1 = greedy)");
