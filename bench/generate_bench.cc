@@ -48,7 +48,6 @@ int main(int argc, char** argv) {
   std::string dtype = "fp32";
   std::vector<int32_t> bad_token_ids;
   bool first_token = false;
-  std::string dtype = "fp32";
   app.add_option("--model", model, "model folder")->required();
   app.add_option("--prompts", prompts_file, "one JSON array of prompt ids per line")->required();
   app.add_option("--num-beams", options.num_beams, "beam size (1 = greedy)");
