@@ -26,22 +26,11 @@ constexpr int64_t kPaddingIdx = 1;
 EncoderConfig parse_config(const JsonFile& json, int64_t& table_rows) {
   EncoderConfig c;
   c.model_type = "mpnet";
-  c.vocab_size = json.get_int("vocab_size", 1, kMaxVocab);
-  c.hidden_size = json.get_int("hidden_size", 1, kMaxDim);
-  c.num_layers = json.get_int("num_hidden_layers", 1, kMaxLayers);
-  c.num_heads = json.get_int("num_attention_heads", 1, kMaxDim);
-  c.intermediate_size = json.get_int("intermediate_size", 1, 4 * kMaxDim);
-  c.max_position_embeddings = json.get_int("max_position_embeddings", 1, kMaxPositions);
+  read_bert_style_sizes(json, c);
   c.type_vocab_size = 0;  // no token-type embeddings
   c.pad_token_id = json.get_int("pad_token_id", 0, c.vocab_size - 1, kPaddingIdx);
   if (c.pad_token_id != kPaddingIdx)
     json.invalid("pad_token_id", "must be 1: MPNet numbers positions from its padding index 1");
-  c.layer_norm_eps = static_cast<float>(json.get_number("layer_norm_eps", 1e-12));
-  if (!(c.layer_norm_eps > 0.0f) || c.layer_norm_eps > 1.0f)
-    json.invalid("layer_norm_eps", "expected a small positive number");
-  c.activation = activation_from_name(json.get_string("hidden_act", "gelu"), json.path().string() + ": field 'hidden_act'");
-  if (c.hidden_size % c.num_heads != 0)
-    json.invalid("hidden_size", "must be a multiple of num_attention_heads (" + std::to_string(c.num_heads) + ")");
   c.positions_after_padding = true;
   if (c.max_position_embeddings <= kPaddingIdx + 1)
     json.invalid("max_position_embeddings", "must exceed 2 (MPNet's positions start at 2)");
