@@ -2,6 +2,7 @@
 // data bytes, so tests can build broken files) and a checked form from a list of tensors.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -70,6 +71,16 @@ inline std::vector<WriterTensor> read_tensors(const SafetensorsFile& file) {
     out.push_back({info->name, dtype_name(info->dtype), info->shape,
                    std::string(reinterpret_cast<const char*>(file.data(*info)), info->end - info->begin)});
   return out;
+}
+
+// Rewrites `path` without the tensor `name`; returns false (file unchanged) when it has none.
+inline bool drop_tensor(const std::filesystem::path& path, const std::string& name) {
+  std::vector<WriterTensor> tensors = read_tensors(SafetensorsFile(path));
+  const auto it = std::find_if(tensors.begin(), tensors.end(), [&](const WriterTensor& t) { return t.name == name; });
+  if (it == tensors.end()) return false;
+  tensors.erase(it);
+  write_tensors(path, tensors, {{"format", "pt"}});
+  return true;
 }
 
 }  // namespace packformer::test
