@@ -10,6 +10,8 @@
 
 #include <cstdint>
 
+#include "backends/cpu/kernels/decoder_attention_kernel.h"  // kMaxDecoderHeadDim
+
 namespace packformer {
 
 struct CachedAttentionArgs {
@@ -30,9 +32,6 @@ struct CachedAttentionArgs {
   const int64_t* cache_row = nullptr;  // cache row read by query i
   const int64_t* key_count = nullptr;  // keys 0 .. key_count[i) are attended by query i (>= 1)
 };
-
-// Largest head size supported.
-constexpr int64_t kMaxDecoderHeadDim = 256;
 
 void cached_attention(const CachedAttentionArgs& args);
 

@@ -40,23 +40,25 @@ constexpr KernelTable kGeneric{
     Isa::Generic,
     {generic::gemm_micro_kernel, activate_scalar, generic::kGemmMR, generic::kGemmNR},
     generic::attention_varlen,
+    generic::cached_attend,
     {generic::gemm_bf16_micro_kernel, generic::kLowpMR, generic::kLowpNR, Bf16AFormat::Floats},
     {generic::gemm_int8_micro_kernel, generic::kLowpMR, generic::kLowpNR, Int8Layout::S16Pairs}};
 constexpr KernelTable kAvx2{
     Isa::Avx2,
     {avx2::gemm_micro_kernel, avx2::gemm_activate, avx2::kGemmMR, avx2::kGemmNR},
     avx2::attention_varlen,
+    avx2::cached_attend,
     {avx2::gemm_bf16_micro_kernel, avx2::kLowpMR, avx2::kLowpNR, Bf16AFormat::Floats},
     {avx2::gemm_int8_micro_kernel, avx2::kLowpMR, avx2::kLowpNR, Int8Layout::S16Pairs}};
 // The AVX-512 variants reuse the AVX2 activations (a row pass after the tile, a small part of
 // the GEMM's time); every AVX-512 CPU runs AVX2 code. The VNNI and BF16 variants differ from
 // plain AVX-512 in the int8 and bf16 GEMMs only.
-constexpr KernelTable kAvx512{Isa::Avx512, kAvx512Gemm, avx512::attention_varlen, kAvx512Bf16Widened,
+constexpr KernelTable kAvx512{Isa::Avx512, kAvx512Gemm, avx512::attention_varlen, avx512::cached_attend, kAvx512Bf16Widened,
                               kAvx512Int8Madd};
-constexpr KernelTable kAvx512Vnni{Isa::Avx512Vnni, kAvx512Gemm, avx512::attention_varlen, kAvx512Bf16Widened,
+constexpr KernelTable kAvx512Vnni{Isa::Avx512Vnni, kAvx512Gemm, avx512::attention_varlen, avx512::cached_attend, kAvx512Bf16Widened,
                                   kAvx512Int8Vnni};
 constexpr KernelTable kAvx512Bf16{
-    Isa::Avx512Bf16, kAvx512Gemm, avx512::attention_varlen,
+    Isa::Avx512Bf16, kAvx512Gemm, avx512::attention_varlen, avx512::cached_attend,
     {avx512bf16::gemm_bf16_micro_kernel, avx512bf16::kLowpMR, avx512bf16::kLowpNR, Bf16AFormat::Pairs},
     kAvx512Int8Vnni};
 

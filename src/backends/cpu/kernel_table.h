@@ -10,6 +10,7 @@
 
 #include "backends/cpu/attention.h"
 #include "backends/cpu/isa.h"
+#include "backends/cpu/kernels/decoder_attention_kernel.h"
 #include "backends/cpu/kernels/gemm_kernel.h"
 #include "backends/cpu/kernels/gemm_lowp_kernel.h"
 
@@ -39,6 +40,7 @@ struct KernelTable {
   Isa isa;
   GemmKernel gemm;
   void (*attention)(const AttentionArgs&);
+  void (*cached_attend)(const CachedAttendArgs&);  // one decoder query and head over a KV cache
   GemmBf16Kernel gemm_bf16;
   GemmInt8Kernel gemm_int8;
 };
