@@ -1,7 +1,10 @@
 """Side-by-side benchmark: PyTorch eager, PyTorch's Better Transformer fastpath, ONNX Runtime,
 CTranslate2 and packformer's three paths, on the same weights, the same token ids and the
 same threads (2 intra-op, 1 inter-op), with every engine's output checked against
-transformers in the same run. Run through bench/compare/run (see docs/BENCHMARKS.md)."""
+transformers in the same run. Run through bench/compare/run (see docs/BENCHMARKS.md).
+--dtype bf16|int8 runs the engines that have that precision in it (packformer's --dtype,
+CTranslate2's compute_type, ONNX Runtime's quantize_dynamic, PyTorch's bf16 cast or dynamic
+int8), beside packformer fp32, each checked against transformers in fp32."""
 import argparse
 import datetime
 import gc
@@ -30,11 +33,18 @@ ROOT = HERE.parent.parent
 TOLERANCE = 1e-3
 SMALL = ["Hello world", "How are you!"]
 ANCHORS = ["torch_eager", "torch_bt", "ort", "ct2"]
-ENGINE_ORDER = ["torch_eager", "torch_bt", "ort", "ct2", "pf_slow", "pf_fast", "pf_sparse"]
+ENGINE_ORDER = ["torch_eager", "torch_bt", "ort", "ct2", "pf_slow", "pf_fast", "pf_sparse", "pf_sparse_fp32"]
 ENGINE_NAMES = {"torch_eager": "torch eager (transformers)", "torch_bt": "torch BT fastpath (nested tensors)",
                 "ort": "ONNX Runtime (optimized)", "ct2": "CTranslate2 Encoder",
-                "pf_slow": "packformer slow", "pf_fast": "packformer fast", "pf_sparse": "packformer fast+sparsity"}
+                "pf_slow": "packformer slow", "pf_fast": "packformer fast", "pf_sparse": "packformer fast+sparsity",
+                "pf_sparse_fp32": "packformer fast+sparsity, fp32"}
 PF_KEYS = {("slow", "off"): "pf_slow", ("fast", "off"): "pf_fast", ("fast", "on"): "pf_sparse"}
+# A low-precision run times packformer's fast paths in that precision (its slow path is always
+# fp32) and its fp32 fast+sparsity path beside them, for the speed-up the precision buys.
+PF_KEYS_LOWP = {("fast", "off"): "pf_fast", ("fast", "on"): "pf_sparse"}
+# What "within tolerance" means per precision: fp32 hidden states within 1e-3 of transformers;
+# bf16 and int8 (the precision issue's bar) by the cosine of mean-pooled embeddings.
+MIN_EMBED_COSINE = {"bf16": 0.999, "int8": 0.99}
 
 
 def log(*args):
@@ -161,6 +171,21 @@ def max_abs_diff(outs, refs):
     return max(float(np.max(np.abs(o - r))) if r.size else 0.0 for o, r in zip(outs, refs))
 
 
+def cosines(a, b):
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return np.sum(a * b, axis=-1) / np.maximum(np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1), 1e-30)
+
+
+def parity(outs, refs):
+    """Max abs diff of the hidden states, and cosines vs the reference: of every token's hidden
+    state and of each sequence's mean-pooled embedding (sentence-transformers' mean pooling)."""
+    tokens = np.concatenate([cosines(o, r) for o, r in zip(outs, refs)])
+    embeds = cosines(np.stack([o.mean(0) for o in outs]), np.stack([r.mean(0) for r in refs]))
+    return dict(max_abs_diff=max_abs_diff(outs, refs), token_cos_min=float(tokens.min()),
+                token_cos_mean=float(tokens.mean()), embed_cos_min=float(embeds.min()),
+                embed_cos_mean=float(embeds.mean()))
+
+
 # ---------------------------------------------------------------------------------- plan
 
 def plan(mode, with_xlmr):
@@ -227,6 +252,8 @@ def main():
     ap.add_argument("--xlmr", action="store_true", help="include xlmr-large (always in full mode)")
     ap.add_argument("--models", default="", help="comma-separated subset of models")
     ap.add_argument("--engines", default="", help="comma-separated subset of python engines")
+    ap.add_argument("--dtype", choices=["fp32", "bf16", "int8"], default="fp32",
+                    help="every engine's precision where it has it (the reference stays fp32 transformers)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "benchmarks"))
     ap.add_argument("--command", default="")
     args = ap.parse_args()
@@ -236,7 +263,10 @@ def main():
     work = HERE / ".work"
     (work / "data").mkdir(parents=True, exist_ok=True)
     binary = pathlib.Path(os.environ.get("PACKFORMER_BIN", ROOT / "build" / "packformer"))
-    pf = E.Packformer(binary)
+    pf = E.Packformer(binary, args.dtype)
+    pf_fp32 = E.Packformer(binary)
+    lowp = args.dtype != "fp32"
+    pf_keys = PF_KEYS_LOWP if lowp else PF_KEYS
     started = time.time()
 
     results = {"meta": meta(args, binary), "workloads": [], "parity": [], "notes": []}
@@ -249,6 +279,15 @@ def main():
     engine_classes = [E.TorchEager, E.TorchBetterTransformer, E.OnnxRuntime, E.CTranslate2]
     if args.engines:
         engine_classes = [c for c in engine_classes if c.key in args.engines.split(",")]
+    for cls in engine_classes:
+        if args.dtype not in cls.DTYPES:
+            results["notes"].append(f"{cls.name}: no {args.dtype} (has {', '.join(cls.DTYPES)}), not run")
+    engine_classes = [c for c in engine_classes if args.dtype in c.DTYPES]
+    for cls in list(engine_classes):
+        why = getattr(cls, "unsupported", lambda dtype: None)(args.dtype)
+        if why:
+            results["notes"].append(f"{cls.name}: {why}, not run")
+            engine_classes.remove(cls)
 
     for model_name, workloads in plan(args.mode, args.mode == "full" or args.xlmr):
         if args.models and model_name not in args.models.split(","):
@@ -310,9 +349,9 @@ def main():
         for cls in engine_classes:
             log(f"model {model_name}: {cls.name}: building")
             t0 = time.time()
-            engine = cls(model)
+            engine = cls(model, args.dtype)
             build_s = time.time() - t0
-            diff = max_abs_diff(engine.hidden(parity_batch), reference)
+            check = parity(engine.hidden(parity_batch), reference)
             extra = {}
             if cls is E.OnnxRuntime:
                 extra["fusions"] = engine.fusions
@@ -320,9 +359,10 @@ def main():
                 extra["nested_tensor"] = engine.nested
                 if engine.why_not:
                     extra["why_not_fastpath"] = engine.why_not
-            results["parity"].append(dict(model=model_name, engine=cls.key, max_abs_diff=diff, input=parity_desc,
+            results["parity"].append(dict(model=model_name, engine=cls.key, **check, input=parity_desc,
                                           build_s=round(build_s, 1), **extra))
-            log(f"model {model_name}: {cls.name}: parity max abs diff {diff:.2e}")
+            log(f"model {model_name}: {cls.name}: parity max abs diff {check['max_abs_diff']:.2e}, "
+                f"embedding cosine >= {check['embed_cos_min']:.6f}")
             for item in items:
                 median, p90 = time_engine(engine, item["batches"], item["iterations"], item["warmup"])
                 item["rows"][cls.key] = dict(median_ms=median, p90_ms=p90)
@@ -331,30 +371,37 @@ def main():
             del engine
             gc.collect()
 
-        # packformer: parity of its three paths, then timing.
-        for (path, sparsity), key in PF_KEYS.items():
-            diff = max_abs_diff(pf.hidden(folder, parity_batch, path, sparsity), reference)
-            results["parity"].append(dict(model=model_name, engine=key, max_abs_diff=diff, input=parity_desc))
-            log(f"model {model_name}: {key}: parity max abs diff {diff:.2e}")
+        # packformer: parity of its paths, then timing.
+        for (path, sparsity), key in pf_keys.items():
+            check = parity(pf.hidden(folder, parity_batch, path, sparsity), reference)
+            results["parity"].append(dict(model=model_name, engine=key, **check, input=parity_desc))
+            log(f"model {model_name}: {key}: parity max abs diff {check['max_abs_diff']:.2e}, "
+                f"embedding cosine >= {check['embed_cos_min']:.6f}")
         if model_name == "all-MiniLM-L6-v2":
             # embed: mean pooling + L2 normalisation, as sentence-transformers does.
             ref = np.stack([r.mean(0) for r in reference])
             ref /= np.linalg.norm(ref, axis=1, keepdims=True)
             emb = pf.embed(folder, parity_batch, "fast", "on")
             results["parity"].append(dict(model=model_name, engine="pf_sparse (embed)",
-                                          max_abs_diff=float(np.max(np.abs(emb - ref))), input=parity_desc))
+                                          max_abs_diff=float(np.max(np.abs(emb - ref))),
+                                          embed_cos_min=float(cosines(emb, ref).min()),
+                                          embed_cos_mean=float(cosines(emb, ref).mean()), input=parity_desc))
+        runs = [(pf, pf_keys)] + ([(pf_fp32, {("fast", "on"): "pf_sparse_fp32"})] if lowp else [])
         for item in items:
-            if item["kind"] == "sentences":
-                time_packformer_file(pf, folder, item, work)
-            else:
-                for row in pf.bench(folder, item["pf_batch"], item["iterations"], item["warmup"]):
-                    key = PF_KEYS[(row["path"], row["sparsity"])]
+            for engine, keys in runs:
+                if item["kind"] == "sentences":
+                    time_packformer_file(engine, folder, item, work, keys)
+                    continue
+                for row in engine.bench(folder, item["pf_batch"], item["iterations"], item["warmup"]):
+                    key = keys.get((row["path"], row["sparsity"]))
+                    if key is None:
+                        continue
                     if row["tokens"] != item["tokens"]:
                         raise SystemExit(f"{item['title']}: packformer timed {row['tokens']} tokens, "
                                          f"the other engines {item['tokens']}")
                     item["rows"][key] = dict(median_ms=row["median_ms"], p90_ms=row["p90_ms"])
             log(f"  {item['title']}: packformer " + ", ".join(
-                f"{k} {item['rows'][k]['median_ms']:.1f} ms" for k in PF_KEYS.values()))
+                f"{k} {v['median_ms']:.1f} ms" for k, v in item["rows"].items() if k.startswith("pf_")))
 
         for item in items:
             item.pop("batches")
@@ -368,10 +415,10 @@ def main():
         results["meta"]["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
         import report
 
-        report.write(results, pathlib.Path(args.out), args.mode)
+        report.write(results, pathlib.Path(args.out), args.mode if not lowp else f"{args.mode}-{args.dtype}")
 
 
-def time_packformer_file(pf, folder, item, work):
+def time_packformer_file(pf, folder, item, work, keys):
     """packformer runs a whole file through `embed --ids --batch-size B`. One pass's time is
     the wall time of (1 + n) passes minus that of 1 pass, so process start, model load and
     the warm-up pass cancel out."""
@@ -382,7 +429,7 @@ def time_packformer_file(pf, folder, item, work):
     E.write_ids(one, batches)
     E.write_ids(many, batches * (1 + n))
     b = max(len(bt) for bt in batches)
-    for (path, sparsity), key in PF_KEYS.items():
+    for (path, sparsity), key in keys.items():
         t1 = pf.embed_file_seconds(folder, one, b, path, sparsity)
         tn = pf.embed_file_seconds(folder, many, b, path, sparsity)
         ms = max(tn - t1, 1e-6) / n * 1e3
@@ -400,13 +447,14 @@ def meta(args, binary):
             cpu = line.split(":", 1)[1].strip()
             break
     flags = open("/proc/cpuinfo").read()
-    isa = [f for f in ("avx512f", "avx2", "fma") if f" {f}" in flags]
+    isa = [f for f in ("avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16", "amx_bf16",
+                       "amx_int8") if f" {f}" in flags]
     try:
         commit = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %s"], capture_output=True,
                                 text=True).stdout.strip()[:80]
     except OSError:
         commit = "?"
-    return dict(date=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), mode=args.mode,
+    return dict(date=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), mode=args.mode, dtype=args.dtype,
                 command=args.command or f"bench/compare/run --{args.mode}",
                 cpu=f"{cpu}, {os.cpu_count()} cores ({', '.join(isa)})",
                 memory_gb=round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),

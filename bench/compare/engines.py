@@ -1,7 +1,11 @@
 """The engines of the side-by-side benchmark. Each one gets the same model folder and the same
 token ids; prepare() turns a batch (a list of id lists) into the engine's own inputs outside
 the timed region, forward() is what is timed, hidden() returns per-sequence [len, hidden]
-arrays for the parity check against transformers."""
+arrays for the parity check against transformers.
+
+A run has one precision (compare.py --dtype): fp32, or an engine's own bf16 or int8 where it
+has one (an engine's DTYPES). The reference is always transformers in fp32."""
+import copy
 import json
 import os
 import pathlib
@@ -52,12 +56,21 @@ class Model:
 
 
 class TorchEager:
-    """transformers' own model, eager attention: the tutorial's slow path."""
+    """transformers' own model, eager attention: the tutorial's slow path. bf16: a copy cast
+    to bfloat16; int8: a copy through torch.ao.quantization.quantize_dynamic (every nn.Linear
+    as int8 weights, activations quantized per call), PyTorch's own dynamic int8."""
     name = "torch eager (transformers)"
     key = "torch_eager"
+    DTYPES = ("fp32", "bf16", "int8")
 
-    def __init__(self, model):
+    def __init__(self, model, dtype="fp32"):
         self.model = model
+        self.net = model.hf
+        if dtype == "bf16":
+            self.net = copy.deepcopy(model.hf).to(torch.bfloat16)
+        elif dtype == "int8":
+            self.net = torch.ao.quantization.quantize_dynamic(copy.deepcopy(model.hf), {torch.nn.Linear},
+                                                              dtype=torch.qint8)
 
     def prepare(self, batch):
         ids, mask = pad_batch(batch, self.model.pad_id)
@@ -66,13 +79,13 @@ class TorchEager:
 
     def forward(self, inputs):
         with torch.inference_mode():
-            return self.model.hf(**inputs).last_hidden_state
+            return self.net(**inputs).last_hidden_state
 
     def hidden(self, batch):
-        return unpad(self.forward(self.prepare(batch)).numpy(), batch)
+        return unpad(self.forward(self.prepare(batch)).float().numpy(), batch)
 
     def close(self):
-        pass
+        del self.net
 
 
 class BetterTransformerEncoder(torch.nn.Module):
@@ -110,8 +123,9 @@ class BetterTransformerEncoder(torch.nn.Module):
 class TorchBetterTransformer:
     name = "torch BT fastpath"
     key = "torch_bt"
+    DTYPES = ("fp32",)
 
-    def __init__(self, model):
+    def __init__(self, model, dtype="fp32"):
         self.model = model
         self.net = BetterTransformerEncoder(model.hf, model.config)
         self.nested = bool(getattr(self.net.encoder, "use_nested_tensor", False))
@@ -176,15 +190,36 @@ def export_onnx(model, path):
     return opt_path, stats
 
 
+def quantize_onnx(path):
+    """onnxruntime.quantization.quantize_dynamic on the optimized model: int8 weights (QInt8)
+    with a scale per output channel, as packformer and CTranslate2 have (per tensor, its
+    default, gave all-MiniLM-L6-v2 embeddings a cosine of 0.923 to fp32 vs 0.987 per channel),
+    activations quantized per call (u8): ONNX Runtime's own dynamic int8 on the CPU."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    out = path.with_name(path.stem + ".int8.onnx")
+    if not out.exists():
+        big = path.stat().st_size > 1.8e9 or path.with_suffix(".onnx.data").exists()
+        # The fused contrib ops (Attention, SkipLayerNormalization) defeat ONNX shape inference:
+        # their outputs are fp32, which the quantizer is told.
+        quantize_dynamic(str(path), str(out), weight_type=QuantType.QInt8, per_channel=True, use_external_data_format=big,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    return out
+
+
 class OnnxRuntime:
     name = "ONNX Runtime (optimized)"
     key = "ort"
+    DTYPES = ("fp32", "int8")  # its CPU provider has no bf16 matmul kernels
 
-    def __init__(self, model):
+    def __init__(self, model, dtype="fp32"):
         import onnxruntime as ort
 
         self.model = model
         onnx_path, self.fusions = export_onnx(model, model.work / "onnx" / f"{model.name}.onnx")
+        if dtype == "int8":
+            onnx_path = quantize_onnx(onnx_path)
         so = ort.SessionOptions()
         so.intra_op_num_threads = THREADS
         so.inter_op_num_threads = 1
@@ -248,15 +283,29 @@ def convert_ct2(model, out):
 
 
 class CTranslate2:
+    """CTranslate2's Encoder on the fp32 conversion; bf16 and int8 are its compute_type,
+    converted when the model loads (int8: per-channel weights, per-row dynamic activations)."""
     name = "CTranslate2 Encoder"
     key = "ct2"
+    DTYPES = ("fp32", "bf16", "int8")
+    COMPUTE_TYPE = {"fp32": "float32", "bf16": "bfloat16", "int8": "int8"}
 
-    def __init__(self, model):
+    @classmethod
+    def unsupported(cls, dtype):
+        """Why this build cannot run dtype on this CPU, or None (CTranslate2 4.x has no bf16 on CPUs)."""
+        import ctranslate2
+
+        have = ctranslate2.get_supported_compute_types("cpu")
+        if cls.COMPUTE_TYPE[dtype] not in have:
+            return f"compute_type {cls.COMPUTE_TYPE[dtype]} unsupported on this CPU (supported: {', '.join(sorted(have))})"
+        return None
+
+    def __init__(self, model, dtype="fp32"):
         import ctranslate2
 
         self.model = model
         path = convert_ct2(model, model.work / "ct2" / model.name)
-        self.encoder = ctranslate2.Encoder(str(path), device="cpu", compute_type="float32",
+        self.encoder = ctranslate2.Encoder(str(path), device="cpu", compute_type=self.COMPUTE_TYPE[dtype],
                                            intra_threads=THREADS, inter_threads=1)
 
     def prepare(self, batch):
@@ -278,26 +327,27 @@ class Packformer:
     PATHS = [("slow", "off", "packformer slow"), ("fast", "off", "packformer fast"),
              ("fast", "on", "packformer fast+sparsity")]
 
-    def __init__(self, binary):
+    def __init__(self, binary, dtype="fp32"):
         self.binary = str(binary)
+        self.dtype = dtype  # the fast path's --dtype (the slow path is always fp32)
 
     def run(self, args, **kw):
         return subprocess.run([self.binary, *args], check=True, capture_output=True, text=True, **kw)
 
     def bench(self, folder, batch, iterations, warmup):
-        out = self.run(["bench", "--model", str(folder), "--batch", batch, "--format", "json",
+        out = self.run(["bench", "--model", str(folder), "--batch", batch, "--format", "json", "--dtype", self.dtype,
                         "--threads", str(THREADS), "--iterations", str(iterations), "--warmup", str(warmup)])
         return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
 
     def hidden(self, folder, batch, path, sparsity):
         text = "".join(json.dumps(list(map(int, ids))) + "\n" for ids in batch)
-        out = self.run(["hidden", "--model", str(folder), "--ids", "--path", path, "--sparsity", sparsity,
+        out = self.run(["hidden", "--model", str(folder), "--ids", "--path", path, "--sparsity", sparsity, "--dtype", self.dtype,
                         "--threads", str(THREADS), "--batch-size", str(len(batch))], input=text)
         return [np.asarray(json.loads(line), dtype=np.float32) for line in out.stdout.splitlines()]
 
     def embed(self, folder, batch, path, sparsity):
         text = "".join(json.dumps(list(map(int, ids))) + "\n" for ids in batch)
-        out = self.run(["embed", "--model", str(folder), "--ids", "--path", path, "--sparsity", sparsity,
+        out = self.run(["embed", "--model", str(folder), "--ids", "--path", path, "--sparsity", sparsity, "--dtype", self.dtype,
                         "--threads", str(THREADS), "--batch-size", str(len(batch))], input=text)
         return np.asarray([json.loads(line) for line in out.stdout.splitlines()], dtype=np.float32)
 
@@ -311,7 +361,7 @@ class Packformer:
 
         start = time.perf_counter()
         self.run(["embed", "--model", str(folder), "--ids", "--input", str(id_file), "--output", os.devnull,
-                  "--path", path, "--sparsity", sparsity, "--threads", str(THREADS), "--batch-size",
+                  "--path", path, "--sparsity", sparsity, "--dtype", self.dtype, "--threads", str(THREADS), "--batch-size",
                   str(batch_size)])
         return time.perf_counter() - start
 

@@ -7,12 +7,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from compare import ANCHORS, ENGINE_NAMES, ENGINE_ORDER, ROOT, TOLERANCE  # noqa: E402
+from compare import ANCHORS, ENGINE_NAMES, ENGINE_ORDER, MIN_EMBED_COSINE, ROOT, TOLERANCE  # noqa: E402
 
 BEGIN = "<!-- compare:begin (bench/compare/run --full writes this part) -->"
 END = "<!-- compare:end -->"
 COLORS = {"torch_eager": "#999999", "torch_bt": "#ee7733", "ort": "#0077bb", "ct2": "#009988",
-          "pf_slow": "#cc99cc", "pf_fast": "#aa3377", "pf_sparse": "#cc3311"}
+          "pf_slow": "#cc99cc", "pf_fast": "#aa3377", "pf_sparse": "#cc3311", "pf_sparse_fp32": "#ddaa33"}
 
 
 def fmt_ms(v):
@@ -27,6 +27,9 @@ def table(item):
     out = [f"**{item['title']}** — {item['tokens']} real tokens, {item['padded_tokens']} padded; "
            f"{item['iterations']} timed runs after {item['warmup']} warm-up",
            "", "| engine | median ms | p90 ms | real tokens/s | vs best anchor |", "|---|---:|---:|---:|---:|"]
+    fp32 = rows.get("pf_sparse_fp32", {}).get("median_ms")  # low-precision runs only
+    if fp32:
+        out[-2:] = [out[-2] + " vs packformer fp32 |", out[-1] + "---:|"]
     for key in ENGINE_ORDER:
         if key not in rows:
             continue
@@ -34,13 +37,27 @@ def table(item):
         tps = item["tokens"] / (r["median_ms"] / 1e3)
         ratio = f"{best / r['median_ms']:.2f}x" if best else "-"
         name = ENGINE_NAMES[key] + (" (best anchor)" if key == best_key else "")
-        out.append(f"| {name} | {fmt_ms(r['median_ms'])} | {fmt_ms(r['p90_ms'])} | {tps:,.0f} | {ratio} |")
+        line = f"| {name} | {fmt_ms(r['median_ms'])} | {fmt_ms(r['p90_ms'])} | {tps:,.0f} | {ratio} |"
+        out.append(line + (f" {fp32 / r['median_ms']:.2f}x |" if fp32 else ""))
     return "\n".join(out)
 
 
+def fmt_cos(v):
+    return "-" if v is None else f"{v:.6f}"
+
+
+def within(p, dtype):
+    if dtype == "fp32":
+        return p["max_abs_diff"] <= TOLERANCE
+    return p.get("embed_cos_min", 0.0) >= MIN_EMBED_COSINE[dtype]
+
+
 def parity_table(results):
-    out = ["| model | engine | max abs diff vs transformers | within 1e-3 | parity input | notes |",
-           "|---|---|---:|:---:|---|---|"]
+    dtype = results["meta"].get("dtype", "fp32")
+    bar = "within 1e-3" if dtype == "fp32" else f"embedding cosine >= {MIN_EMBED_COSINE[dtype]}"
+    out = [f"| model | engine | max abs diff vs transformers | token cosine min / mean | embedding cosine min / mean "
+           f"| {bar} | parity input | notes |",
+           "|---|---|---:|---:|---:|:---:|---|---|"]
     for p in results["parity"]:
         key = p["engine"].split(" ")[0]
         name = ENGINE_NAMES.get(key, key) + (p["engine"][len(key):] if p["engine"] != key else "")
@@ -49,14 +66,23 @@ def parity_table(results):
             notes.append("fused: " + ", ".join(f"{k} {v}" for k, v in p["fusions"].items()))
         if "nested_tensor" in p:
             notes.append("nested tensors " + ("on" if p["nested_tensor"] else "OFF: " + p.get("why_not_fastpath", "")))
-        ok = "yes" if p["max_abs_diff"] <= TOLERANCE else "**NO**"
-        out.append(f"| {p['model']} | {name} | {p['max_abs_diff']:.2e} | {ok} | {p['input']} | {'; '.join(notes)} |")
+        ok = "yes" if within(p, dtype) else "**NO**"
+        out.append(f"| {p['model']} | {name} | {p['max_abs_diff']:.2e} | {fmt_cos(p.get('token_cos_min'))} / "
+                   f"{fmt_cos(p.get('token_cos_mean'))} | {fmt_cos(p.get('embed_cos_min'))} / "
+                   f"{fmt_cos(p.get('embed_cos_mean'))} | {ok} | {p['input']} | {'; '.join(notes)} |")
     return "\n".join(out)
 
 
 def header(meta):
+    dtype = meta.get("dtype", "fp32")
+    precision = ("fp32 for every engine" if dtype == "fp32" else
+                 f"{dtype} for every engine that has it (torch: {'bfloat16 cast' if dtype == 'bf16' else 'quantize_dynamic qint8'}"
+                 f"; ONNX Runtime: {'none on its CPU provider' if dtype == 'bf16' else 'quantize_dynamic QInt8'}"
+                 f"; CTranslate2: compute_type {'bfloat16' if dtype == 'bf16' else 'int8'}; packformer: --dtype {dtype}), "
+                 "packformer fp32 beside it; the reference is transformers in fp32")
     return "\n".join([
         f"- command: `{meta['command']}` ({meta['mode']} mode, {meta.get('wall_minutes', '?')} minutes, {meta['date']})",
+        f"- precision: {precision}",
         f"- machine: {meta['cpu']}, {meta['memory_gb']} GB; threads: {meta['threads']}; load average "
         f"{' '.join(meta['loadavg_start'])} at start, {' '.join(meta.get('loadavg_end', ['?']))} at end",
         f"- versions: torch {meta['torch']}, transformers {meta['transformers']}, onnxruntime {meta['onnxruntime']}, "
@@ -141,7 +167,8 @@ def plots(results, out, mode):
 
 
 def markdown(results, pngs, link_prefix):
-    parts = [header(results["meta"]), "", "#### Parity (each engine's last hidden states vs transformers, same run)",
+    notes = [f"- {n}" for n in results.get("notes", [])]
+    parts = [header(results["meta"]), *notes, "", "#### Parity (each engine's last hidden states vs transformers, same run)",
              "", parity_table(results), ""]
     groups = [("tutorial", "Tutorial batches"), ("fixed", "Fixed grid (random ids)"),
               ("variable", "Variable-length grid (mean length 0.5 x max)"),
